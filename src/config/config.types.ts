@@ -1,0 +1,85 @@
+/**
+ * The gateway's configuration, as every other room sees it: parsed once at startup by
+ * `loadConfig` (./load-config.ts), validated, then deeply frozen.
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export type SourceAuth = { readonly type: 'none' } | { readonly type: 'bearer'; readonly token: string };
+
+export interface SourceConfig {
+  /** Slug, /^[a-z][a-z0-9-]{0,31}$/, unique among sources. */
+  readonly id: string;
+  /** Absolute http(s) URL, normalised: lower-case scheme and host, no default port, no trailing slash, no query/fragment. */
+  readonly baseUrl: string;
+  /** Total deadline of one upstream request (default 10000). */
+  readonly timeoutMs: number;
+  /** Deadline for establishing a connection (default 3000). */
+  readonly connectTimeoutMs: number;
+  /** undici pool connections per origin (default 16). */
+  readonly maxConnections: number;
+  /** Max in-flight requests the gateway sends to this source (default 32). */
+  readonly maxConcurrency: number;
+  /** Retries for idempotent reads (default 2; 0 disables). */
+  readonly retries: number;
+  /** null = whatever the source's CapabilityStatement says. */
+  readonly resourceTypes: readonly string[] | null;
+  /** Extra headers sent upstream (e.g. API keys); names are lower-cased. Values are secrets: never log them. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The token is a secret: never log it. */
+  readonly auth: Readonly<SourceAuth>;
+}
+
+export interface LimitsConfig {
+  /** GraphQL selection depth (default 12). */
+  readonly maxDepth: number;
+  /** Aliases per operation (default 30). */
+  readonly maxAliases: number;
+  /** Estimated upstream resource reads/calls per operation (default 2000). */
+  readonly maxCost: number;
+  /** Page size for XList/XConnection when _count is absent (default 20). */
+  readonly defaultCount: number;
+  /** Cap for _count (default 500); always >= defaultCount. */
+  readonly maxCount: number;
+  /** Whole GraphQL request deadline (default 30000). */
+  readonly requestTimeoutMs: number;
+  /** Upstream URL length at which _id / reference batches are chunked (default 2000). */
+  readonly maxUrlLength: number;
+}
+
+export interface DemoConfig {
+  /** Number of synthetic patients in the embedded demo source (default 100). */
+  readonly patients: number;
+  /** Seed of the deterministic generator (default 1). */
+  readonly seed: number;
+}
+
+export interface Config {
+  /** Listen address (default '127.0.0.1'; '0.0.0.0' only when given explicitly). */
+  readonly host: string;
+  /** Listen port (default 4000; 0 = any free port). */
+  readonly port: number;
+  /** Empty => the app starts the embedded demo source. */
+  readonly sources: readonly SourceConfig[];
+  readonly limits: LimitsConfig;
+  /** Default 'info'. */
+  readonly logLevel: LogLevel;
+  /** Default true. */
+  readonly graphiql: boolean;
+  /** NODE_ENV === 'production'. */
+  readonly production: boolean;
+  readonly demo: DemoConfig;
+  /** Absolute path of the config file that was read, for the log; null when none. */
+  readonly configFile: string | null;
+}
+
+export interface LoadConfigInput {
+  /** Command-line arguments without node and script: `process.argv.slice(2)`. */
+  argv: readonly string[];
+  /** Usually `process.env`. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads a UTF-8 text file; defaults to `fs.readFileSync(path, 'utf8')`. Receives an absolute path. */
+  readFile?: (path: string) => string;
+  /** Directory a relative config-file path is resolved against; defaults to `process.cwd()`. */
+  cwd?: string;
+}

@@ -1,0 +1,64 @@
+import type { DemoConfig, LimitsConfig, LogLevel } from './config.types.ts';
+
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error', 'silent']);
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 4000;
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_GRAPHIQL = true;
+
+export const DEFAULT_DEMO: DemoConfig = Object.freeze({ patients: 100, seed: 1 });
+
+export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
+  maxDepth: 12,
+  maxAliases: 30,
+  maxCost: 2000,
+  defaultCount: 20,
+  maxCount: 500,
+  requestTimeoutMs: 30_000,
+  maxUrlLength: 2000,
+});
+
+/** Defaults of the per-source settings that have one (id and baseUrl are always required). */
+export const DEFAULT_SOURCE = Object.freeze({
+  timeoutMs: 10_000,
+  connectTimeoutMs: 3000,
+  maxConnections: 16,
+  maxConcurrency: 32,
+  retries: 2,
+});
+
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+const TIMEOUT: IntRange = { min: 1, max: 600_000 };
+
+/**
+ * Inclusive ranges of every integer setting. schema/gateway-config.schema.json repeats them
+ * (test/config/schema.test.ts keeps the two in step).
+ */
+export const BOUNDS = Object.freeze({
+  port: { min: 0, max: 65_535 },
+  demo: Object.freeze({
+    patients: { min: 0, max: 100_000 },
+    seed: { min: 0, max: 4_294_967_295 },
+  }),
+  limits: Object.freeze({
+    maxDepth: { min: 1, max: 1000 },
+    maxAliases: { min: 1, max: 10_000 },
+    maxCost: { min: 1, max: 10_000_000 },
+    defaultCount: { min: 1, max: 10_000 },
+    maxCount: { min: 1, max: 10_000 },
+    requestTimeoutMs: TIMEOUT,
+    maxUrlLength: { min: 256, max: 65_536 },
+  }),
+  source: Object.freeze({
+    timeoutMs: TIMEOUT,
+    connectTimeoutMs: TIMEOUT,
+    maxConnections: { min: 1, max: 1024 },
+    maxConcurrency: { min: 1, max: 10_000 },
+    retries: { min: 0, max: 10 },
+  }),
+});

@@ -1,0 +1,188 @@
+/**
+ * loadConfig: command line + environment + optional JSON config file -> one deeply frozen Config.
+ * Precedence: defaults < config file < environment < command line. Every problem found, in any
+ * layer (even one a higher layer overrides), is collected and thrown as one ConfigError.
+ * `--help` throws HelpRequested instead (before anything else is checked).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig } from './config.types.ts';
+import type { Report } from './checks.ts';
+import type { FileLayer } from './validate-file.ts';
+import { ConfigError, HelpRequested } from './config-error.ts';
+import { BOUNDS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE } from './defaults.ts';
+import { checkHost, checkLogLevel, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
+import { parseArgs, usage } from './parse-args.ts';
+import { joinPath, validateConfigFile } from './validate-file.ts';
+
+export type { Config, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
+export { ConfigError, HelpRequested } from './config-error.ts';
+export { usage } from './parse-args.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A source from either layer, with where it came from, for the uniqueness checks. */
+interface SourceEntry {
+  /** `config file x.json: sources[0]` or `--source #1`. */
+  readonly where: string;
+  /** Shorter name used by other entries of the same file: `sources[0]`. */
+  readonly fileLocal: string | undefined;
+  readonly idWhere: string;
+  readonly baseUrlWhere: string;
+  readonly id: string | undefined;
+  readonly baseUrl: string | undefined;
+  readonly config: SourceConfig | undefined;
+}
+
+export function loadConfig(input: LoadConfigInput): Config {
+  const args = parseArgs(input.argv);
+  if (args.values.help) throw new HelpRequested(usage);
+
+  const problems: string[] = [...args.problems];
+  const at = (where: string): Report => (message) => problems.push(`${where}: ${message}`);
+  const { env } = input;
+  const cli = args.values;
+
+  // --- config file ---------------------------------------------------------------------------
+  let file: FileLayer = { demo: {}, limits: {}, sources: [] };
+  let configFile: string | null = null;
+  let fileWhere = 'config file';
+  const envConfig = envText(env, 'GATEWAY_CONFIG');
+  const fileArg = cli.config !== undefined ? { path: cli.config, from: '--config' }
+    : envConfig !== undefined ? { path: envConfig, from: 'GATEWAY_CONFIG' }
+    : undefined;
+  if (fileArg !== undefined && fileArg.path === '') {
+    at(fileArg.from)('must be the path of a JSON config file (got an empty string)');
+  } else if (fileArg !== undefined) {
+    configFile = resolve(input.cwd ?? process.cwd(), fileArg.path);
+    fileWhere = `config file ${fileArg.path}`;
+    const json = readJson(configFile, input.readFile ?? ((p) => readFileSync(p, 'utf8')), at(`${fileWhere} (from ${fileArg.from})`));
+    if (json.ok) {
+      file = validateConfigFile(json.value, env, (path, message) =>
+        problems.push(path === '' ? `${fileWhere}: ${message}` : `${fileWhere}: ${path}: ${message}`));
+    }
+  }
+
+  // --- scalar settings: file < env < command line (checked layer by layer, for the problem order) ---
+  const fromEnv = {
+    host: layerValue(envText(env, 'HOST'), (v) => checkHost(v, at('HOST'))),
+    port: layerValue(envText(env, 'PORT'), (v) => parseIntText(v, BOUNDS.port, at('PORT'))),
+    logLevel: layerValue(envText(env, 'LOG_LEVEL'), (v) => checkLogLevel(v, at('LOG_LEVEL'), true)),
+  };
+  const fromCli = {
+    host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
+    port: layerValue(cli.port, (v) => parseIntText(v, BOUNDS.port, at('--port'))),
+    logLevel: layerValue(cli.logLevel, (v) => checkLogLevel(v, at('--log-level'), true)),
+  };
+  const host = fromCli.host ?? fromEnv.host ?? file.host ?? DEFAULT_HOST;
+  const port = fromCli.port ?? fromEnv.port ?? file.port ?? DEFAULT_PORT;
+  const logLevel: LogLevel = fromCli.logLevel ?? fromEnv.logLevel ?? file.logLevel ?? DEFAULT_LOG_LEVEL;
+
+  const limits: LimitsConfig = { ...DEFAULT_LIMITS, ...file.limits };
+  if (limits.defaultCount > limits.maxCount) {
+    if (file.limits.defaultCount !== undefined) {
+      at(`${fileWhere}: limits.defaultCount`)(`must not exceed limits.maxCount (${limits.maxCount}) (got ${limits.defaultCount})`);
+    } else {
+      at(`${fileWhere}: limits.maxCount`)(`must be at least limits.defaultCount (${limits.defaultCount}, the default) (got ${limits.maxCount})`);
+    }
+  }
+  const demo: DemoConfig = { ...DEFAULT_DEMO, ...file.demo };
+
+  // --- sources: the file's, then the command line's ------------------------------------------
+  const entries: SourceEntry[] = file.sources.map((s) => ({
+    where: `${fileWhere}: ${s.path}`,
+    fileLocal: s.path,
+    idWhere: `${fileWhere}: ${joinPath(s.path, 'id')}`,
+    baseUrlWhere: `${fileWhere}: ${joinPath(s.path, 'baseUrl')}`,
+    id: s.id,
+    baseUrl: s.baseUrl,
+    config: s.config,
+  }));
+  for (const s of cli.sources) {
+    const id = checkSourceId(s.id, (m) => at(s.where)(`id ${m}`));
+    const baseUrl = normaliseBaseUrl(s.baseUrl, (m) => at(s.where)(`BASE_URL ${m}`));
+    const config: SourceConfig | undefined = id === undefined || baseUrl === undefined
+      ? undefined
+      : { id, baseUrl, ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' } };
+    entries.push({ where: s.where, fileLocal: undefined, idWhere: s.where, baseUrlWhere: s.where, id, baseUrl, config });
+  }
+  checkUnique(entries, at);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    host,
+    port,
+    sources: entries.flatMap((e) => (e.config === undefined ? [] : [e.config])),
+    limits,
+    logLevel,
+    graphiql: file.graphiql ?? DEFAULT_GRAPHIQL,
+    production: env.NODE_ENV === 'production',
+    demo,
+    configFile,
+  });
+}
+
+/** Source ids and base URLs must be unique across the file and the command line. */
+function checkUnique(entries: readonly SourceEntry[], at: (where: string) => Report): void {
+  const name = (self: SourceEntry, other: SourceEntry): string =>
+    self.fileLocal !== undefined && other.fileLocal !== undefined ? other.fileLocal : other.where;
+  entries.forEach((entry, i) => {
+    const earlier = entries.slice(0, i);
+    const sameId = earlier.find((e) => e.id !== undefined && e.id === entry.id);
+    if (sameId !== undefined && entry.id !== undefined) {
+      at(entry.idWhere)(`source id ${quote(entry.id)} is already used by ${name(entry, sameId)} (ids must be unique)`);
+    }
+    const sameUrl = earlier.find((e) => e.baseUrl !== undefined && e.baseUrl === entry.baseUrl);
+    if (sameUrl !== undefined) {
+      at(entry.baseUrlWhere)(`base URL is the same as ${name(entry, sameUrl)}'s (each source needs its own base URL)`);
+    }
+  });
+}
+
+/** An environment variable; empty counts as unset (so `PORT= node …` falls back). */
+function envText(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function layerValue<T>(raw: string | undefined, check: (raw: string) => T | undefined): T | undefined {
+  return raw === undefined ? undefined : check(raw);
+}
+
+type Parsed = { ok: true; value: unknown } | { ok: false };
+
+function readJson(path: string, readFile: (path: string) => string, report: Report): Parsed {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    report(`cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
+  } catch (error) {
+    report(`is not valid JSON: ${jsonErrorMessage(error)}`);
+    return { ok: false };
+  }
+}
+
+/**
+ * V8's JSON.parse messages may quote a stretch of the input (`Unexpected token 's', ..."n": secret"...
+ * is not valid JSON`), and the unexpected character itself may be the start of a secret: both are
+ * left out unless the character is punctuation.
+ */
+function jsonErrorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/,\s*(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ' (excerpt of the file omitted)')
+    .replace(/^Unexpected token '([\p{L}\p{N}_\-]+)'/u, 'Unexpected token');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}

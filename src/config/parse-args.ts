@@ -1,0 +1,142 @@
+/**
+ * Command line: syntax only (which flags, which values). The values are checked, together with
+ * the environment and the config file, by loadConfig, so that every problem is reported at once.
+ */
+import { parseArgs as nodeParseArgs } from 'node:util';
+import { suggest } from './checks.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_LOG_LEVEL, LOG_LEVELS } from './defaults.ts';
+
+export interface CliSource {
+  readonly id: string;
+  readonly baseUrl: string;
+  /** Where this source came from, for messages: `--source #1` (1-based, in command-line order). */
+  readonly where: string;
+}
+
+export interface CliValues {
+  readonly port?: string;
+  readonly host?: string;
+  readonly config?: string;
+  readonly logLevel?: string;
+  readonly sources: readonly CliSource[];
+  readonly help: boolean;
+}
+
+export interface ParsedArgs {
+  readonly values: CliValues;
+  /** Every syntax problem, each prefixed with the flag it concerns. */
+  readonly problems: readonly string[];
+}
+
+const OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  source: { type: 'string', short: 's', multiple: true },
+  config: { type: 'string', short: 'c' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
+  port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', help: '',
+};
+const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+
+function isOptionName(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
+}
+
+export const usage = `Usage: fhir-graphql-gateway [options]
+
+One GraphQL API (HL7 FHIR GraphQL conventions) in front of one or many FHIR R4 servers.
+With no source configured, an embedded demo FHIR server with synthetic patients is started.
+
+Options:
+  -p, --port N              Port to listen on, 0-65535 (default ${DEFAULT_PORT}; 0 = any free port)
+      --host H              Address to listen on (default ${DEFAULT_HOST}; use 0.0.0.0 for all interfaces)
+  -s, --source ID=BASE_URL  Add an upstream FHIR R4 server; may repeat. ID is a slug (a-z, 0-9, '-'),
+                            BASE_URL an http(s) URL. Added to the config file's sources, with defaults.
+  -c, --config FILE         JSON config file (schema: schema/gateway-config.schema.json)
+      --log-level L         ${LOG_LEVELS.join(' | ')} (default ${DEFAULT_LOG_LEVEL})
+  -h, --help                Show this help and exit
+
+Environment:
+  PORT, HOST, LOG_LEVEL     Same as --port, --host, --log-level
+  GATEWAY_CONFIG            Same as --config
+  NODE_ENV                  'production' turns on production behaviour
+
+Precedence: defaults < config file < environment < command line.
+Per-source settings (timeouts, connection limits, retries, resource types, headers, bearer token),
+limits, GraphiQL and the demo data are set in the config file.
+`;
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const problems: string[] = [];
+  const single: Partial<Record<OptionName, string>> = {};
+  const sources: CliSource[] = [];
+  let help = false;
+
+  let rest = [...argv];
+  // node's parseArgs in strict mode stops at the first problem; non-strict mode with tokens lets
+  // us report them all. A string flag followed by another flag (`--port --help`) is taken as
+  // missing its value, and parsing restarts after it so the next flag is not swallowed.
+  restart: for (;;) {
+    const { tokens } = nodeParseArgs({ args: rest, options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    let skipIndex = -1;
+    for (const token of tokens) {
+      if (token.kind === 'option-terminator') continue;
+      if (token.kind === 'positional') {
+        if (token.index === skipIndex) continue;
+        problems.push(`unexpected argument ${JSON.stringify(token.value)} (options start with --; see --help)`);
+        continue;
+      }
+      const { name, rawName, value, inlineValue } = token;
+      if (!isOptionName(name)) {
+        const hint = suggest(name, OPTION_NAMES);
+        problems.push(`${rawName}: unknown option (${hint === undefined ? 'see --help' : `did you mean --${hint}?`})`);
+        // `--prot 5`: the 5 was most likely meant as its value; don't report it again.
+        if (value === undefined) skipIndex = token.index + 1;
+        continue;
+      }
+      if (OPTIONS[name].type === 'boolean') {
+        if (value !== undefined) problems.push(`${rawName}: takes no value`);
+        else help = true;
+        continue;
+      }
+      if (value === undefined) {
+        problems.push(`--${name}: missing value (expected --${name} ${VALUE_NAMES[name]})`);
+        continue;
+      }
+      if (!inlineValue && value.startsWith('-')) {
+        problems.push(`--${name}: missing value before ${value} (for a value starting with '-', write --${name}=VALUE)`);
+        rest = rest.slice(token.index + 1);
+        continue restart;
+      }
+      if (name === 'source') {
+        const where = `--source #${sources.length + 1}`;
+        const eq = value.indexOf('=');
+        if (eq <= 0 || eq === value.length - 1) {
+          problems.push(`${where}: expected ID=BASE_URL, e.g. --source hapi=https://hapi.fhir.org/baseR4`);
+          sources.push({ id: '', baseUrl: '', where }); // keeps the numbering of later --source flags
+          continue;
+        }
+        sources.push({ id: value.slice(0, eq), baseUrl: value.slice(eq + 1), where });
+        continue;
+      }
+      single[name] = value; // the last occurrence wins
+    }
+    break;
+  }
+
+  const values: CliValues = {
+    sources: sources.filter((s) => s.id !== ''),
+    help,
+    ...(single.port !== undefined && { port: single.port }),
+    ...(single.host !== undefined && { host: single.host }),
+    ...(single.config !== undefined && { config: single.config }),
+    ...(single['log-level'] !== undefined && { logLevel: single['log-level'] }),
+  };
+  return { values, problems };
+}

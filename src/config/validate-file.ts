@@ -1,0 +1,231 @@
+/**
+ * The config file's JSON -> a checked partial layer (sources complete, with defaults).
+ * Format: schema/gateway-config.schema.json. Every problem is reported with its JSON path.
+ */
+import type { DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
+import type { IntRange } from './defaults.ts';
+import type { Report } from './checks.ts';
+import { BOUNDS, DEFAULT_SOURCE } from './defaults.ts';
+import {
+  checkBoolean, checkHeaderName, checkHeaderValue, checkHost, checkInt, checkLogLevel, checkResourceType,
+  checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName, unknownKeyMessage,
+} from './checks.ts';
+
+export interface FileLayer {
+  host?: string;
+  port?: number;
+  logLevel?: LogLevel;
+  graphiql?: boolean;
+  demo: Partial<DemoConfig>;
+  limits: Partial<LimitsConfig>;
+  /** One entry per element of the file's `sources` array, in order, valid or not. */
+  sources: FileSource[];
+}
+
+export interface FileSource {
+  /** JSON path of the element, e.g. `sources[1]`. */
+  readonly path: string;
+  /** The checked id and base URL, when these are valid (for the uniqueness checks). */
+  readonly id: string | undefined;
+  readonly baseUrl: string | undefined;
+  /** The complete source, when the element has no problem at all. */
+  readonly config: SourceConfig | undefined;
+}
+
+/** Reports a problem at a JSON path ('' = the whole file). */
+export type PathReport = (path: string, message: string) => void;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const TOP_KEYS = ['$schema', 'host', 'port', 'logLevel', 'graphiql', 'demo', 'limits', 'sources'] as const;
+const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
+const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
+const SOURCE_INT_KEYS = Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.source)[];
+const SOURCE_KEYS = [
+  'id', 'baseUrl', ...SOURCE_INT_KEYS, 'resourceTypes', 'headers', 'bearerToken', 'bearerTokenEnv',
+] as const;
+/** The keys the file may have at each level (test/config/schema.test.ts checks the schema lists the same). */
+export const FILE_KEYS = Object.freeze({ top: TOP_KEYS, demo: DEMO_KEYS, limits: LIMIT_KEYS, source: SOURCE_KEYS });
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `a.b`, `a[0]`, `a["odd key"]`. */
+export function joinPath(base: string, key: string | number): string {
+  if (typeof key === 'number') return `${base}[${key}]`;
+  if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return base === '' ? key : `${base}.${key}`;
+  return `${base}[${JSON.stringify(key)}]`;
+}
+
+function checkKeys(obj: Record<string, unknown>, known: readonly string[], path: string, report: PathReport): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) report(joinPath(path, key), unknownKeyMessage(key, known));
+  }
+}
+
+function at(report: PathReport, path: string): Report {
+  return (message) => report(path, message);
+}
+
+function checkObject(value: unknown, path: string, report: PathReport): value is Record<string, unknown> {
+  if (isRecord(value)) return true;
+  report(path, `must be an object (got ${typeName(value)})`);
+  return false;
+}
+
+/** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
+function readInts<K extends string>(
+  obj: Record<string, unknown>, bounds: Readonly<Record<K, IntRange>>, path: string, report: PathReport,
+): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const key of Object.keys(bounds) as K[]) {
+    if (obj[key] === undefined) continue;
+    const n = checkInt(obj[key], bounds[key], at(report, joinPath(path, key)));
+    if (n !== undefined) out[key] = n;
+  }
+  return out;
+}
+
+export function validateConfigFile(json: unknown, env: Env, report: PathReport): FileLayer {
+  const layer: FileLayer = { demo: {}, limits: {}, sources: [] };
+  if (!isRecord(json)) {
+    report('', `must contain a JSON object (got ${typeName(json)})`);
+    return layer;
+  }
+  checkKeys(json, TOP_KEYS, '', report);
+
+  if (json.$schema !== undefined && typeof json.$schema !== 'string') {
+    report('$schema', `must be a string (got ${typeName(json.$schema)})`);
+  }
+  if (json.host !== undefined) {
+    const host = checkHost(json.host, at(report, 'host'));
+    if (host !== undefined) layer.host = host;
+  }
+  if (json.port !== undefined) {
+    const port = checkInt(json.port, BOUNDS.port, at(report, 'port'));
+    if (port !== undefined) layer.port = port;
+  }
+  if (json.logLevel !== undefined) {
+    const level = checkLogLevel(json.logLevel, at(report, 'logLevel'));
+    if (level !== undefined) layer.logLevel = level;
+  }
+  if (json.graphiql !== undefined) {
+    const graphiql = checkBoolean(json.graphiql, at(report, 'graphiql'));
+    if (graphiql !== undefined) layer.graphiql = graphiql;
+  }
+  if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
+    checkKeys(json.demo, DEMO_KEYS, 'demo', report);
+    layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);
+  }
+  if (json.limits !== undefined && checkObject(json.limits, 'limits', report)) {
+    checkKeys(json.limits, LIMIT_KEYS, 'limits', report);
+    layer.limits = readInts(json.limits, BOUNDS.limits, 'limits', report);
+  }
+  if (json.sources !== undefined) {
+    if (!Array.isArray(json.sources)) {
+      report('sources', `must be an array of sources (got ${typeName(json.sources)})`);
+    } else {
+      json.sources.forEach((raw: unknown, i) => {
+        layer.sources.push(validateSource(raw, joinPath('sources', i), env, report));
+      });
+    }
+  }
+  return layer;
+}
+
+/** Wraps a reporter to count what passes through it. */
+function counting(report: PathReport): { report: PathReport; count: () => number } {
+  let n = 0;
+  return {
+    report: (path, message) => {
+      n++;
+      report(path, message);
+    },
+    count: () => n,
+  };
+}
+
+function validateSource(raw: unknown, path: string, env: Env, outer: PathReport): FileSource {
+  if (!checkObject(raw, path, outer)) return { path, id: undefined, baseUrl: undefined, config: undefined };
+  checkKeys(raw, SOURCE_KEYS, path, outer); // unknown keys don't stop the rest from being checked
+  const { report, count } = counting(outer);
+  const key = (k: string): Report => at(report, joinPath(path, k));
+
+  if (raw.id === undefined) key('id')('is required: a slug such as "hapi"');
+  if (raw.baseUrl === undefined) key('baseUrl')('is required: the FHIR base URL, e.g. "https://hapi.fhir.org/baseR4"');
+  const id = raw.id === undefined ? undefined : checkSourceId(raw.id, key('id'));
+  const baseUrl = raw.baseUrl === undefined ? undefined : normaliseBaseUrl(raw.baseUrl, key('baseUrl'));
+  const ints = readInts(raw, BOUNDS.source, path, report);
+  const resourceTypes = readResourceTypes(raw.resourceTypes, joinPath(path, 'resourceTypes'), report);
+  const headers = readHeaders(raw.headers, joinPath(path, 'headers'), report);
+  const auth = readAuth(raw, path, env, report);
+  if (auth?.type === 'bearer' && headers !== undefined && Object.hasOwn(headers, 'authorization')) {
+    key('headers')('must not set authorization together with bearerToken / bearerTokenEnv');
+  }
+  const complete = count() === 0 && id !== undefined && baseUrl !== undefined && resourceTypes !== undefined
+    && headers !== undefined && auth !== undefined;
+  const config: SourceConfig | undefined = complete
+    ? { id, baseUrl, ...DEFAULT_SOURCE, ...ints, resourceTypes, headers, auth }
+    : undefined;
+  return { path, id, baseUrl, config };
+}
+
+function readResourceTypes(value: unknown, path: string, outer: PathReport): readonly string[] | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) || value.length === 0) {
+    const what = Array.isArray(value) ? 'an empty array' : typeName(value);
+    outer(path, `must be a non-empty array of resource type names, or null for all the source supports (got ${what})`);
+    return undefined;
+  }
+  const { report, count } = counting(outer);
+  const types: string[] = [];
+  value.forEach((item: unknown, i) => {
+    const type = checkResourceType(item, at(report, joinPath(path, i)));
+    if (type === undefined) return;
+    if (types.includes(type)) report(joinPath(path, i), `repeats ${type}`);
+    else types.push(type);
+  });
+  return count() > 0 ? undefined : types;
+}
+
+function readHeaders(value: unknown, path: string, outer: PathReport): Record<string, string> | undefined {
+  if (value === undefined) return {};
+  if (!checkObject(value, path, outer)) return undefined;
+  const { report, count } = counting(outer);
+  const entries: [string, string][] = [];
+  for (const [name, raw] of Object.entries(value)) {
+    const here = at(report, joinPath(path, name));
+    const lower = checkHeaderName(name, here);
+    const headerValue = checkHeaderValue(raw, here);
+    if (lower === undefined || headerValue === undefined) continue;
+    if (entries.some(([n]) => n === lower)) here('is given twice (header names are case-insensitive)');
+    else entries.push([lower, headerValue]);
+  }
+  // fromEntries defines own properties, so even a "__proto__" header stays a plain entry.
+  return count() > 0 ? undefined : Object.fromEntries(entries);
+}
+
+/** Token values are secrets: no message here includes one. */
+function readAuth(raw: Record<string, unknown>, path: string, env: Env, report: PathReport): SourceAuth | undefined {
+  const key = (k: string): Report => at(report, joinPath(path, k));
+  const { bearerToken, bearerTokenEnv } = raw;
+  if (bearerToken !== undefined && bearerTokenEnv !== undefined) {
+    key('bearerToken')('give either bearerToken or bearerTokenEnv, not both');
+    return undefined;
+  }
+  if (bearerToken !== undefined) {
+    const token = checkToken(bearerToken, key('bearerToken'));
+    return token === undefined ? undefined : { type: 'bearer', token };
+  }
+  if (bearerTokenEnv === undefined) return { type: 'none' };
+  if (typeof bearerTokenEnv !== 'string' || !ENV_NAME.test(bearerTokenEnv)) {
+    const what = typeof bearerTokenEnv === 'string' ? JSON.stringify(bearerTokenEnv) : typeName(bearerTokenEnv);
+    key('bearerTokenEnv')(`must be the name of an environment variable, e.g. "HAPI_TOKEN" (got ${what})`);
+    return undefined;
+  }
+  const fromEnv = env[bearerTokenEnv];
+  if (fromEnv === undefined || fromEnv === '') {
+    key('bearerTokenEnv')(`environment variable ${bearerTokenEnv} is not set (or is empty)`);
+    return undefined;
+  }
+  const token = checkToken(fromEnv, (m) => key('bearerTokenEnv')(`environment variable ${bearerTokenEnv} ${m}`));
+  return token === undefined ? undefined : { type: 'bearer', token };
+}

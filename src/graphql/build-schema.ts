@@ -1,0 +1,24 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { createBuilder } from './builder.ts';
+import type { FhirModel } from './fhir-model/model.types.ts';
+import { buildConnectionTypes } from './schema/build-connections.ts';
+import { buildFhirTypes } from './schema/build-fhir-types.ts';
+import { buildQueryType } from './schema/build-query.ts';
+import { buildReferenceResource } from './schema/build-references.ts';
+import { buildReverseFields } from './schema/build-reverse-fields.ts';
+
+/** The whole FHIR R4 GraphQL schema, generated from the model. */
+export function buildSchema(model: FhirModel): GraphQLSchema {
+  const builder = createBuilder();
+  const refs = buildFhirTypes(builder, model);
+  buildReferenceResource(builder, refs);
+  const connections = buildConnectionTypes(builder, model.resourceTypes, refs);
+  buildReverseFields(builder, model, refs, connections);
+  buildQueryType(builder, model, refs, connections);
+  return builder.toSchema({ sortSchema: false });
+}
+
+/** The SDL committed as schema/schema.graphql. */
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

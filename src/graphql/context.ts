@@ -1,0 +1,24 @@
+import type { LimitsConfig } from '../config/config.types.ts';
+import type { Loaders } from '../loaders/create-loaders.ts';
+import type { SourceRegistry } from '../sources/source-registry.ts';
+
+/** Who is asking. Anonymous until SMART on FHIR lands; every loader and source call receives it. */
+export interface Viewer {
+  readonly kind: 'anonymous';
+}
+
+/** A non-fatal note for the client, returned in `extensions.warnings` of the response. */
+export interface GatewayWarning {
+  readonly code: string;
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+}
+
+export interface GatewayContext {
+  readonly requestId: string;
+  readonly viewer: Viewer;
+  readonly loaders: Loaders;
+  readonly sources: SourceRegistry;
+  readonly limits: LimitsConfig;
+  readonly warnings: GatewayWarning[];
+}

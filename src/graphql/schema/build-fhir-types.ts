@@ -1,0 +1,103 @@
+import type { Builder } from '../builder.ts';
+import type { FhirModel, FieldDef } from '../fhir-model/model.types.ts';
+import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
+import { sliceList, type ListArgs } from './list-args.ts';
+import { choiceFieldName, scalarFor } from './naming.ts';
+
+/* Generated types have dynamic names and plain-JSON shapes, so Pothos refs are typed loosely here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRef = any;
+type Json = Record<string, unknown>;
+
+/** Fields every resource type gets from the Resource interface rather than from its own definition. */
+const INTERFACE_FIELDS = new Set(['resourceType', 'id', 'meta', 'implicitRules', 'language']);
+
+export interface FhirTypeRefs {
+  /** Object type of a datatype, backbone element or resource, by name. */
+  readonly objects: ReadonlyMap<string, AnyRef>;
+  /** The `Resource` interface every resource type implements. */
+  readonly resource: AnyRef;
+}
+
+/**
+ * Every FHIR R4 datatype, backbone element and resource as a GraphQL object type, fields straight from the
+ * StructureDefinitions: choice elements as `valueQuantity`..., primitives with their `_name { extension }`
+ * companions, repeating elements with `_count`/`_offset`, contained resources through the Resource interface.
+ */
+export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs {
+  const primitives = new Set(model.primitiveTypes);
+  const resourceTypes = new Set(model.resourceTypes);
+  const objects = new Map<string, AnyRef>();
+  for (const name of Object.keys(model.types)) objects.set(name, builder.objectRef<Json>(name));
+
+  const resource = builder.interfaceRef<Json>('Resource').implement({
+    description: 'Any FHIR resource. Use an inline fragment (`... on Patient`) for the fields of one type.',
+    resolveType: (value: Json) => {
+      const type = value['resourceType'];
+      return typeof type === 'string' && resourceTypes.has(type) ? type : null;
+    },
+    fields: (t) => ({
+      resourceType: t.field({ type: 'String', nullable: false, resolve: (r: Json) => String(r['resourceType']) }),
+      id: t.field({ type: 'ID', resolve: (r: Json) => r['id'] as string | undefined }),
+      meta: t.field({ type: objects.get('Meta'), resolve: (r: Json) => inheritOrigin(r['meta'], originOf(r)) as never }),
+      implicitRules: t.field({ type: 'String', resolve: (r: Json) => r['implicitRules'] as string | undefined }),
+      language: t.field({ type: 'String', resolve: (r: Json) => r['language'] as string | undefined }),
+    }),
+  });
+
+  const outputType = (code: string): AnyRef => {
+    if (primitives.has(code)) return scalarFor(code);
+    if (code === 'Resource') return resource;
+    const ref = objects.get(code);
+    if (!ref) throw new Error(`FHIR model refers to unknown type ${code}`);
+    return ref;
+  };
+
+  for (const [name, def] of Object.entries(model.types)) {
+    const isResource = def.kind === 'resource';
+    builder.objectType(objects.get(name), {
+      description: def.description,
+      ...(isResource ? { interfaces: [resource], isTypeOf: (v: unknown) => (v as Json)['resourceType'] === name } : {}),
+      fields: (t: AnyRef) => {
+        const fields: Record<string, unknown> = {};
+        for (const field of def.fields) {
+          const codes = field.choice ? field.types : field.types.slice(0, 1);
+          for (const code of codes) {
+            const fieldName = field.choice ? choiceFieldName(field.name, code) : field.name;
+            const inherited = isResource && INTERFACE_FIELDS.has(fieldName);
+            if (!inherited) fields[fieldName] = elementField(t, fieldName, outputType(code), field, primitives.has(code));
+            if (primitives.has(code) && !(isResource && fieldName === 'id')) {
+              fields['_' + fieldName] = elementField(t, '_' + fieldName, objects.get('Element'), field, false);
+            }
+          }
+        }
+        return fields as never;
+      },
+    });
+  }
+  return { objects, resource };
+}
+
+function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, scalar: boolean): unknown {
+  const description = field.description;
+  if (field.array) {
+    return t.field({
+      type: [type],
+      nullable: { list: true, items: true },
+      description,
+      args: {
+        _count: t.arg.int({ description: 'Return at most this many items' }),
+        _offset: t.arg.int({ description: 'Skip this many items first' }),
+      },
+      resolve: (parent: Json, args: ListArgs) => {
+        const list = sliceList(parent[key] as unknown[] | undefined, args);
+        return scalar ? list : inheritOrigin(list, originOf(parent));
+      },
+    });
+  }
+  return t.field({
+    type,
+    description,
+    resolve: scalar ? (parent: Json) => parent[key] : (parent: Json) => inheritOrigin(parent[key], originOf(parent)),
+  });
+}

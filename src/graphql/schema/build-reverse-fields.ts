@@ -1,0 +1,84 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Builder } from '../builder.ts';
+import type { GatewayContext } from '../context.ts';
+import type { FhirModel, SearchParamDef } from '../fhir-model/model.types.ts';
+import type { FhirResource } from '../../sources/fhir-types.ts';
+import { reversePage, type ReverseArgs } from '../resolvers/reverse-resolver.ts';
+import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
+import { argName, reverseEnumName } from './naming.ts';
+import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
+
+/**
+ * For each target type: the referencing types and their reference parameters that name it as a target
+ * (Reference(Any) parameters excepted, see below).
+ */
+export function reverseIndex(model: FhirModel): Map<string, Map<string, SearchParamDef[]>> {
+  const index = new Map<string, Map<string, SearchParamDef[]>>();
+  for (const referencing of model.resourceTypes) {
+    for (const p of model.searchParams[referencing] ?? []) {
+      if (p.type !== 'reference') continue;
+      // Reference(Any) parameters (Provenance.target, Task.focus, ...) would put ~4,800 more fields with ~100k
+      // arguments on every type (37 MB of SDL, seconds of start-up); they stay available as root searches.
+      if (p.anyTarget) continue;
+      for (const target of p.targets ?? []) {
+        let byType = index.get(target);
+        if (!byType) index.set(target, (byType = new Map()));
+        const list = byType.get(referencing);
+        if (list) list.push(p);
+        else byType.set(referencing, [p]);
+      }
+    }
+  }
+  return index;
+}
+
+/**
+ * Reverse references on every resource type, as on the HL7 FHIR GraphQL page:
+ * `Patient { ObservationList(_reference: subject, code: "...") ObservationConnection(_reference: subject) }`.
+ * `_reference` is an enum of the referencing type's parameters that can point at this type.
+ */
+export function buildReverseFields(builder: Builder, model: FhirModel, refs: FhirTypeRefs, connections: Map<string, AnyRef>): void {
+  for (const [target, byType] of reverseIndex(model)) {
+    builder.objectFields(refs.objects.get(target), (t) => {
+      const fields: Record<string, unknown> = {};
+      for (const [referencing, refParams] of byType) {
+        const params = model.searchParams[referencing] ?? [];
+        const codes = new Map(refParams.map((p) => [argName(p.code), p.code]));
+        const referenceEnum = builder.enumType(reverseEnumName(target, referencing), {
+          description: `Search parameters of ${referencing} that can refer to a ${target}`,
+          values: Object.fromEntries([...codes.keys()].map((name) => [name, { value: name }])),
+        });
+        const args = () => ({
+          _reference: t.arg({ type: referenceEnum, required: true, description: `Which ${referencing} parameter refers to this ${target}` }),
+          ...searchParamArgs(t, params),
+          ...pagingArgs(t),
+        });
+        const load = (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+          reversePage(
+            parent,
+            ctx,
+            info,
+            referencing,
+            codes.get(String(rawArgs['_reference']))!,
+            toSearchQuery(rawArgs, params),
+            rawArgs as ReverseArgs,
+          );
+        fields[`${referencing}List`] = t.field({
+          type: [refs.objects.get(referencing)],
+          nullable: { list: true, items: true },
+          description: `${referencing} resources that refer to this ${target}`,
+          args: args() as never,
+          resolve: async (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+            (await load(parent, rawArgs, ctx, info)).resources as never,
+        });
+        fields[`${referencing}Connection`] = t.field({
+          type: connections.get(referencing),
+          description: `${referencing} resources that refer to this ${target}, with paging cursors`,
+          args: { ...args(), _cursor: t.arg.string({ description: 'A first/previous/next/last value of an earlier page' }) } as never,
+          resolve: (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => load(parent, rawArgs, ctx, info) as never,
+        });
+      }
+      return fields as never;
+    });
+  }
+}

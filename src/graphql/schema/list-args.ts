@@ -1,0 +1,18 @@
+import { GraphQLError } from 'graphql';
+
+/** `_count` / `_offset` on repeating elements (HL7 FHIR GraphQL "list arguments"). */
+export interface ListArgs {
+  readonly _count?: number | null;
+  readonly _offset?: number | null;
+}
+
+export function sliceList<T>(list: readonly T[] | undefined | null, args: ListArgs): readonly T[] | undefined | null {
+  if (!Array.isArray(list)) return list;
+  const offset = args._offset ?? 0;
+  const count = args._count ?? undefined;
+  if (offset < 0 || (count !== undefined && count < 0)) {
+    throw new GraphQLError('_count and _offset must not be negative', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (offset === 0 && count === undefined) return list;
+  return list.slice(offset, count === undefined ? undefined : offset + count);
+}

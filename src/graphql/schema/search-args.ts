@@ -1,0 +1,37 @@
+import type { SearchParamDef } from '../fhir-model/model.types.ts';
+import type { SearchQuery } from '../../sources/search-query.ts';
+import type { AnyRef } from './build-fhir-types.ts';
+import { argName } from './naming.ts';
+
+/** Arguments that steer paging and routing rather than filter; never sent upstream as search filters. */
+export const CONTROL_ARGS = new Set(['_count', '_offset', '_sort', '_cursor', '_reference', 'sourceId']);
+
+/** One String argument per search parameter ('-' written '_'), as the HL7 FHIR GraphQL page specifies. */
+export function searchParamArgs(t: AnyRef, params: readonly SearchParamDef[]): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const p of params) {
+    args[argName(p.code)] = t.arg.string({ description: `${p.type} search parameter '${p.code}'${p.description ? `: ${p.description}` : ''}` });
+  }
+  return args;
+}
+
+export function pagingArgs(t: AnyRef): Record<string, unknown> {
+  return {
+    _count: t.arg.int({ description: 'Page size (capped at the configured maximum; a cap is reported in extensions.warnings)' }),
+    _offset: t.arg.int({ description: 'Index of the first result' }),
+    _sort: t.arg.string({ description: "FHIR _sort, e.g. '-date' or 'family,given'" }),
+  };
+}
+
+/** GraphQL arguments back to FHIR search parameters (name/value pairs), control arguments left out. */
+export function toSearchQuery(args: Record<string, unknown>, params: readonly SearchParamDef[]): [string, string][] {
+  const query: [string, string][] = [];
+  for (const p of params) {
+    const value = args[argName(p.code)];
+    if (value !== undefined && value !== null) query.push([p.code, String(value)]);
+  }
+  if (typeof args['_sort'] === 'string' && args['_sort'] !== '') query.push(['_sort', args['_sort']]);
+  return query;
+}
+
+export type { SearchQuery };

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { Plugin } from 'graphql-yoga';
+
+const ids = new WeakMap<Request, string>();
+const VALID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The request id: the caller's `x-request-id` when it is sane, else a new UUID. */
+export function requestIdOf(request: Request): string {
+  let id = ids.get(request);
+  if (id === undefined) {
+    const given = request.headers.get('x-request-id');
+    id = given !== null && VALID.test(given) ? given : randomUUID();
+    ids.set(request, id);
+  }
+  return id;
+}
+
+/** Echoes the request id in the `x-request-id` response header, so logs and clients can be correlated. */
+export function useRequestId(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set('x-request-id', requestIdOf(request));
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import type { UpstreamClient } from '../upstream/upstream-client.ts';
+import { UpstreamError } from '../upstream/upstream-error.ts';
+import { isBundle, type Bundle, type FhirResource } from './fhir-types.ts';
+import { tagResource } from './resource-origin.ts';
+import { encodeSearchValue, searchPath, type SearchQuery } from './search-query.ts';
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly deadline?: number;
+}
+
+export interface SearchPage {
+  /** Resources with search mode 'match' (or no mode), of the searched type, tagged with their source. */
+  readonly resources: FhirResource[];
+  readonly total: number | undefined;
+  /** Paging links of the upstream Bundle, relative to the source's base URL. */
+  readonly links: Readonly<Partial<Record<'first' | 'previous' | 'next' | 'last' | 'self', string>>>;
+}
+
+export interface FhirClientOptions {
+  /** Length at which `_id=` and reference lists are split into several requests. */
+  readonly maxUrlLength: number;
+  /** `_count` used for batched searches that must return every match (reads by id, reverse references). */
+  readonly batchPageSize: number;
+  /** Upper bound of pages followed through `next` links by searchAll. */
+  readonly maxPages: number;
+}
+
+/**
+ * One FHIR R4 REST client per upstream source: read, batched read by id, search and paging.
+ * It speaks FHIR only; HTTP concerns (pooling, timeouts, retries, errors) live in the UpstreamClient.
+ */
+export class FhirClient {
+  readonly sourceId: string;
+  readonly baseUrl: string;
+  readonly #upstream: UpstreamClient;
+  readonly #options: FhirClientOptions;
+
+  constructor(upstream: UpstreamClient, options: FhirClientOptions) {
+    this.#upstream = upstream;
+    this.#options = options;
+    this.sourceId = upstream.sourceId;
+    this.baseUrl = upstream.baseUrl;
+  }
+
+  async read(resourceType: string, id: string, opts: CallOptions = {}): Promise<FhirResource> {
+    const body = await this.#upstream.getJson(`${resourceType}/${encodeURIComponent(id)}`, opts);
+    return this.#expectResource(body, resourceType, id);
+  }
+
+  async vread(resourceType: string, id: string, versionId: string, opts: CallOptions = {}): Promise<FhirResource> {
+    const body = await this.#upstream.getJson(`${resourceType}/${encodeURIComponent(id)}/_history/${encodeURIComponent(versionId)}`, opts);
+    return this.#expectResource(body, resourceType, id);
+  }
+
+  /**
+   * Reads many resources of one type with `_id=a,b,c` searches, split so that no URL passes
+   * maxUrlLength, sent in parallel. Absent ids are simply missing from the map.
+   */
+  async readMany(resourceType: string, ids: readonly string[], opts: CallOptions = {}): Promise<Map<string, FhirResource>> {
+    const chunks = this.chunkValues(resourceType, '_id', ids);
+    const pages = await Promise.all(
+      chunks.map((chunk) =>
+        this.searchAll(resourceType, [['_id', chunk.join(',')], ['_count', String(Math.max(chunk.length, 1))]], opts),
+      ),
+    );
+    const byId = new Map<string, FhirResource>();
+    for (const resources of pages) for (const r of resources) if (r.id !== undefined) byId.set(r.id, r);
+    return byId;
+  }
+
+  /** One page of a search. */
+  async search(resourceType: string, query: SearchQuery, opts: CallOptions = {}): Promise<SearchPage> {
+    return this.#page(resourceType, searchPath(resourceType, query), opts);
+  }
+
+  /** Follows a paging link the upstream gave (relative to baseUrl, or absolute under it). */
+  async searchLink(resourceType: string, link: string, opts: CallOptions = {}): Promise<SearchPage> {
+    return this.#page(resourceType, link, opts);
+  }
+
+  /** Every match of a search, following `next` links up to maxPages. */
+  async searchAll(resourceType: string, query: SearchQuery, opts: CallOptions = {}): Promise<FhirResource[]> {
+    let page = await this.search(resourceType, query, opts);
+    const all = [...page.resources];
+    for (let n = 1; page.links.next !== undefined; n++) {
+      if (n >= this.#options.maxPages) {
+        throw new UpstreamError(
+          `Search of ${resourceType} on source '${this.sourceId}' has more than ${n} pages; narrow it with search parameters`,
+          { code: 'UPSTREAM_BAD_REQUEST', sourceId: this.sourceId },
+        );
+      }
+      page = await this.searchLink(resourceType, page.links.next, opts);
+      all.push(...page.resources);
+    }
+    return all;
+  }
+
+  async capabilities(opts: CallOptions = {}): Promise<FhirResource> {
+    const body = await this.#upstream.getJson('metadata', opts);
+    if (body['resourceType'] !== 'CapabilityStatement') {
+      throw new UpstreamError(`Source '${this.sourceId}' did not answer /metadata with a CapabilityStatement`, {
+        code: 'UPSTREAM_BAD_RESPONSE',
+        sourceId: this.sourceId,
+      });
+    }
+    return body as FhirResource;
+  }
+
+  /** Splits values so that `Type?name=v1,v2,...` plus room for other parameters stays under maxUrlLength. */
+  chunkValues(resourceType: string, name: string, values: readonly string[], reserved = 64): string[][] {
+    const budget = this.#options.maxUrlLength - this.baseUrl.length - resourceType.length - name.length - reserved;
+    const chunks: string[][] = [];
+    let current: string[] = [];
+    let length = 0;
+    for (const value of values) {
+      const size = encodeSearchValue(value).length + 1;
+      if (current.length > 0 && (length + size > budget || current.length >= this.#options.batchPageSize)) {
+        chunks.push(current);
+        current = [];
+        length = 0;
+      }
+      current.push(value);
+      length += size;
+    }
+    if (current.length > 0) chunks.push(current);
+    return chunks;
+  }
+
+  get batchPageSize(): number {
+    return this.#options.batchPageSize;
+  }
+
+  async #page(resourceType: string, path: string, opts: CallOptions): Promise<SearchPage> {
+    const body = await this.#upstream.getJson(path, opts);
+    if (!isBundle(body)) {
+      throw new UpstreamError(`Source '${this.sourceId}' answered a ${resourceType} search without a Bundle`, {
+        code: 'UPSTREAM_BAD_RESPONSE',
+        sourceId: this.sourceId,
+      });
+    }
+    return { resources: this.#matches(body, resourceType), total: body.total, links: this.#links(body) };
+  }
+
+  #matches(bundle: Bundle, resourceType: string): FhirResource[] {
+    const out: FhirResource[] = [];
+    for (const entry of bundle.entry ?? []) {
+      const r = entry.resource;
+      if (!r || r.resourceType !== resourceType) continue;
+      if (entry.search?.mode !== undefined && entry.search.mode !== 'match') continue;
+      out.push(tagResource(r, this.sourceId));
+    }
+    return out;
+  }
+
+  #links(bundle: Bundle): SearchPage['links'] {
+    const links: Partial<Record<'first' | 'previous' | 'next' | 'last' | 'self', string>> = {};
+    for (const link of bundle.link ?? []) {
+      const relation = link.relation === 'prev' ? 'previous' : link.relation;
+      if (relation === 'first' || relation === 'previous' || relation === 'next' || relation === 'last' || relation === 'self') {
+        links[relation] = this.#relative(link.url);
+      }
+    }
+    return links;
+  }
+
+  /** Link relative to baseUrl; links to anywhere else are dropped (never followed). */
+  #relative(url: string): string {
+    if (url.startsWith(this.baseUrl + '/')) return url.slice(this.baseUrl.length + 1);
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return url.replace(/^\//, '');
+    return url; // the UpstreamClient rejects absolute URLs outside the base
+  }
+
+  #expectResource(body: Record<string, unknown>, resourceType: string, id: string): FhirResource {
+    if (body['resourceType'] !== resourceType) {
+      throw new UpstreamError(`Source '${this.sourceId}' answered a read of ${resourceType}/${id} with ${String(body['resourceType'] ?? 'no resource')}`, {
+        code: 'UPSTREAM_BAD_RESPONSE',
+        sourceId: this.sourceId,
+      });
+    }
+    return tagResource(body as FhirResource, this.sourceId);
+  }
+}

@@ -1,0 +1,25 @@
+/** A FHIR literal reference taken apart: 'Patient/1', 'Patient/1/_history/2', an absolute URL, or '#contained'. */
+export type ParsedReference =
+  | { readonly kind: 'relative'; readonly resourceType: string; readonly id: string; readonly versionId?: string }
+  | { readonly kind: 'absolute'; readonly url: string }
+  | { readonly kind: 'contained'; readonly id: string }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/;
+
+export function parseReference(reference: string): ParsedReference {
+  if (reference.startsWith('#')) {
+    return reference.length > 1 ? { kind: 'contained', id: reference.slice(1) } : { kind: 'invalid', reason: 'empty contained reference' };
+  }
+  const m = RELATIVE.exec(reference);
+  if (m) return m[3] !== undefined ? { kind: 'relative', resourceType: m[1]!, id: m[2]!, versionId: m[3] } : { kind: 'relative', resourceType: m[1]!, id: m[2]! };
+  if (/^https?:\/\//.test(reference)) return { kind: 'absolute', url: reference };
+  if (reference.startsWith('urn:')) return { kind: 'invalid', reason: 'urn references cannot be resolved outside a Bundle' };
+  return { kind: 'invalid', reason: 'not a FHIR literal reference' };
+}
+
+/** 'Patient/1/_history/2' -> 'Patient/1'; other strings unchanged. */
+export function withoutVersion(reference: string): string {
+  const i = reference.indexOf('/_history/');
+  return i === -1 ? reference : reference.slice(0, i);
+}

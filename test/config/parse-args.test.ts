@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, usage } from '../../src/config/parse-args.ts';
+
+describe('parseArgs', () => {
+  it('reads every flag, long and short, with separate or inline values', () => {
+    expect(parseArgs(['--port', '1', '--host=h', '-c', 'f.json', '--log-level', 'warn', '-s', 'a=http://a', '--source=b=http://b?x=1'])).toEqual({
+      values: {
+        port: '1', host: 'h', config: 'f.json', logLevel: 'warn', help: false,
+        sources: [
+          { id: 'a', baseUrl: 'http://a', where: '--source #1' },
+          { id: 'b', baseUrl: 'http://b?x=1', where: '--source #2' },
+        ],
+      },
+      problems: [],
+    });
+  });
+
+  it('returns no values and no problems for an empty command line', () => {
+    expect(parseArgs([])).toEqual({ values: { sources: [], help: false }, problems: [] });
+  });
+
+  it('reports all syntax problems at once', () => {
+    const { problems } = parseArgs(['--prot', '80', 'stray', '--source', 'noequals', '--help=yes', '--unknownthing', '--', '--after']);
+    expect(problems).toEqual([
+      '--prot: unknown option (did you mean --port?)',
+      'unexpected argument "stray" (options start with --; see --help)',
+      '--source #1: expected ID=BASE_URL, e.g. --source hapi=https://hapi.fhir.org/baseR4',
+      '--help: takes no value',
+      '--unknownthing: unknown option (see --help)',
+      'unexpected argument "--after" (options start with --; see --help)',
+    ]);
+  });
+
+  it('does not let a flag without value swallow the next flag', () => {
+    const { values, problems } = parseArgs(['--port', '--help', '--host']);
+    expect(values.help).toBe(true);
+    expect(problems).toEqual([
+      '--port: missing value before --help (for a value starting with \'-\', write --port=VALUE)',
+      '--host: missing value (expected --host H)',
+    ]);
+  });
+
+  it('accepts a value starting with - when written inline', () => {
+    expect(parseArgs(['--port=-1']).values.port).toBe('-1');
+  });
+
+  it('numbers --source flags in command-line order, malformed ones included', () => {
+    const { values, problems } = parseArgs(['--source', 'x', '--source', 'a=http://a', '--source', '=http://b', '--source', 'c=']);
+    expect(values.sources).toEqual([{ id: 'a', baseUrl: 'http://a', where: '--source #2' }]);
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['--source #1', '--source #3', '--source #4']);
+  });
+
+  it('documents every flag and environment variable in usage', () => {
+    for (const word of ['--port', '--host', '--source', '--config', '--log-level', '--help', 'PORT', 'HOST', 'LOG_LEVEL', 'GATEWAY_CONFIG', 'NODE_ENV']) {
+      expect(usage).toContain(word);
+    }
+  });
+});

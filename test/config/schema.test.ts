@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { BOUNDS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE, LOG_LEVELS } from '../../src/config/defaults.ts';
+import { FILE_KEYS } from '../../src/config/validate-file.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const schemaText = readFileSync(`${root}schema/gateway-config.schema.json`, 'utf8');
+
+interface SchemaNode {
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  $ref?: string;
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  enum?: unknown[];
+  required?: string[];
+  additionalProperties?: unknown;
+  [key: string]: unknown;
+}
+
+const schema = JSON.parse(schemaText) as SchemaNode & { $defs: Record<string, SchemaNode> };
+const defs = schema.$defs;
+
+function resolve(node: SchemaNode): SchemaNode {
+  if (node.$ref === undefined) return node;
+  const name = node.$ref.replace('#/$defs/', '');
+  const target = defs[name];
+  if (target === undefined) throw new Error(`unresolved ${node.$ref}`);
+  return target;
+}
+
+function propertiesOf(node: SchemaNode): Record<string, SchemaNode> {
+  return Object.fromEntries(Object.entries(node.properties ?? {}).map(([k, v]) => [k, resolve(v)]));
+}
+
+describe('schema/gateway-config.schema.json', () => {
+  it('is JSON Schema draft 2020-12 describing an object without extra keys', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.type).toBe('object');
+    expect(schema.additionalProperties).toBe(false);
+    for (const def of Object.values(defs)) {
+      if (def.type === 'object' && def.properties !== undefined) expect(def.additionalProperties).toBe(false);
+    }
+  });
+
+  it('describes every property', () => {
+    const missing: string[] = [];
+    const visit = (node: SchemaNode, path: string): void => {
+      for (const [key, child] of Object.entries(node.properties ?? {})) {
+        const target = resolve(child);
+        if (typeof target.description !== 'string' || target.description.length < 10) missing.push(`${path}.${key}`);
+        if (child.$ref === undefined) visit(child, `${path}.${key}`);
+      }
+    };
+    visit(schema, '');
+    for (const [name, def] of Object.entries(defs)) visit(def, `$defs.${name}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('lists exactly the keys loadConfig accepts', () => {
+    expect(Object.keys(propertiesOf(schema)).sort()).toEqual([...FILE_KEYS.top].sort());
+    expect(Object.keys(propertiesOf(defs.demo ?? {})).sort()).toEqual([...FILE_KEYS.demo].sort());
+    expect(Object.keys(propertiesOf(defs.limits ?? {})).sort()).toEqual([...FILE_KEYS.limits].sort());
+    expect(Object.keys(propertiesOf(defs.source ?? {})).sort()).toEqual([...FILE_KEYS.source].sort());
+    expect(defs.source?.required).toEqual(['id', 'baseUrl']);
+  });
+
+  it('has the same ranges and defaults as the code', () => {
+    const top = propertiesOf(schema);
+    const check = (node: SchemaNode | undefined, range: { min: number; max: number }, fallback: unknown): void => {
+      expect({ min: node?.minimum, max: node?.maximum, default: node?.default }).toEqual({ ...range, default: fallback });
+    };
+    check(top.port, BOUNDS.port, DEFAULT_PORT);
+    expect(top.host?.default).toBe(DEFAULT_HOST);
+    expect(top.graphiql?.default).toBe(DEFAULT_GRAPHIQL);
+    expect(top.logLevel?.default).toBe(DEFAULT_LOG_LEVEL);
+    expect(top.logLevel?.enum).toEqual(LOG_LEVELS);
+    const demo = propertiesOf(defs.demo ?? {});
+    for (const key of FILE_KEYS.demo) check(demo[key], BOUNDS.demo[key], DEFAULT_DEMO[key]);
+    const limits = propertiesOf(defs.limits ?? {});
+    for (const key of FILE_KEYS.limits) check(limits[key], BOUNDS.limits[key], DEFAULT_LIMITS[key]);
+    const source = propertiesOf(defs.source ?? {});
+    for (const key of Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.source)[]) {
+      check(source[key], BOUNDS.source[key], DEFAULT_SOURCE[key]);
+    }
+  });
+});
+
+describe('examples/gateway.config.json', () => {
+  it('passes loadConfig', () => {
+    const config = loadConfig({
+      argv: ['--config', 'examples/gateway.config.json'],
+      env: { CLINIC_FHIR_TOKEN: 'example-token' },
+      cwd: root,
+      readFile: (path) => readFileSync(path, 'utf8'),
+    });
+    expect(config.configFile).toBe(`${root}examples/gateway.config.json`);
+    expect(config.sources.map((s) => [s.id, s.baseUrl])).toEqual([
+      ['hapi', 'https://hapi.fhir.org/baseR4'],
+      ['clinic', 'https://fhir.clinic.example.org/r4'],
+    ]);
+    expect(config.sources[1]).toMatchObject({
+      headers: { 'x-tenant': 'clinic-a' },
+      auth: { type: 'bearer', token: 'example-token' },
+      resourceTypes: ['Patient', 'Observation', 'Encounter', 'Condition'],
+    });
+  });
+
+  it('points editors at the schema', () => {
+    const example = JSON.parse(readFileSync(`${root}examples/gateway.config.json`, 'utf8')) as { $schema?: string };
+    expect(example.$schema).toBe('../schema/gateway-config.schema.json');
+  });
+});
