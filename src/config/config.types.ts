@@ -35,7 +35,7 @@ export interface LimitsConfig {
   readonly maxDepth: number;
   /** Aliases per operation (default 30). */
   readonly maxAliases: number;
-  /** Estimated upstream resource reads/calls per operation (default 2000). */
+  /** Estimated upstream resource reads/calls per operation (default 10000). */
   readonly maxCost: number;
   /** Page size for XList/XConnection when _count is absent (default 20). */
   readonly defaultCount: number;
@@ -43,7 +43,7 @@ export interface LimitsConfig {
   readonly maxCount: number;
   /** Whole GraphQL request deadline (default 30000). */
   readonly requestTimeoutMs: number;
-  /** Upstream URL length at which _id / reference batches are chunked (default 2000). */
+  /** Upstream URL length at which _id / reference batches are chunked (default 10000). */
   readonly maxUrlLength: number;
 }
 

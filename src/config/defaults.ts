@@ -12,7 +12,7 @@ export const DEFAULT_DEMO: DemoConfig = Object.freeze({ patients: 100, seed: 1 }
 export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
   maxDepth: 12,
   maxAliases: 30,
-  maxCost: 2000,
+  maxCost: 10_000,
   defaultCount: 20,
   maxCount: 500,
   requestTimeoutMs: 30_000,

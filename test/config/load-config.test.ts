@@ -11,7 +11,7 @@ describe('loadConfig defaults', () => {
       port: 4000,
       sources: [],
       limits: {
-        maxDepth: 12, maxAliases: 30, maxCost: 2000, defaultCount: 20, maxCount: 500,
+        maxDepth: 12, maxAliases: 30, maxCost: 10000, defaultCount: 20, maxCount: 500,
         requestTimeoutMs: 30_000, maxUrlLength: 2000,
       },
       logLevel: 'info',

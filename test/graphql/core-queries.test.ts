@@ -28,6 +28,7 @@ beforeEach(() => upstream.resetRequests());
 describe('core queries against a real FHIR server', () => {
   it('reads a Patient by id with one upstream read, returning exactly the upstream data', async () => {
     const res = await gw.gql(`{ Patient(id: "pat-0007") { resourceType id gender birthDate name { family given } identifier { system value } } }`);
+    expect(upstreamCalls().map((r) => r.url)).toEqual(['/Patient/pat-0007']);
     const expected = await direct('Patient/pat-0007');
     expect(res.errors).toBeUndefined();
     const p = (res.data as Json)['Patient'];
@@ -39,7 +40,6 @@ describe('core queries against a real FHIR server', () => {
       name: expected['name'].map((n: Json) => ({ family: n['family'] ?? null, given: n['given'] ?? null })),
       identifier: expected['identifier'].map((i: Json) => ({ system: i['system'], value: i['value'] })),
     });
-    expect(upstreamCalls().map((r) => r.url)).toEqual(['/Patient/pat-0007', '/Patient/pat-0007'].slice(0, 1));
   });
 
   it('returns a page of 50 Patients in one upstream search', async () => {
@@ -56,11 +56,11 @@ describe('core queries against a real FHIR server', () => {
     const res = await gw.gql(`{ Patient(id: "pat-0003") { id ObservationList(_reference: subject, _count: 100) { id subject { reference } valueQuantity { value unit } code { coding { system code } } } } }`);
     expect(res.errors).toBeUndefined();
     const obs = (res.data as Json)['Patient']['ObservationList'] as Json[];
+    expect(upstreamCalls()).toHaveLength(2);
     const expected = await direct('Observation?subject=Patient/pat-0003');
     expect(obs.map((o) => o['id']).sort()).toEqual(expected['entry'].map((e: Json) => e.resource.id).sort());
     expect(obs.length).toBeGreaterThanOrEqual(5);
     for (const o of obs) expect(o['subject'].reference).toBe('Patient/pat-0003');
-    expect(upstreamCalls()).toHaveLength(2);
   });
 
   it('resolves practitioner and organization of 20 Patients in at most 3 upstream requests', async () => {

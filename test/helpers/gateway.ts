@@ -27,7 +27,7 @@ export interface StartGatewayOptions {
 }
 
 export async function startGateway(sources: Record<string, string>, opts: StartGatewayOptions = {}): Promise<GatewayHandle> {
-  const argv = ['--host', '127.0.0.1', '--port', '0', '--log-level', 'silent', ...(opts.argv ?? [])];
+  const argv = ['--host', '127.0.0.1', '--port', '0', '--log-level', process.env.GW_LOG ?? 'silent', ...(opts.argv ?? [])];
   for (const [id, baseUrl] of Object.entries(sources)) argv.push('--source', `${id}=${baseUrl}`);
   if (opts.configFile) argv.push('--config', '/virtual/gateway.json');
   const config = loadConfig({

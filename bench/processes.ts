@@ -1,0 +1,167 @@
+// The benchmark's child processes: the upstream (bench/upstream-process.ts, forked with IPC) and the
+// gateway (`node src/main.ts ...`, as an operator would start it). Every wait here is bounded.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ControlReply, ControlRequest, UpstreamProcessOptions } from './upstream-process.ts';
+
+/** A control request without its id (distributes over the union). */
+type ControlOp = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
+
+export interface UpstreamHandle {
+  readonly baseUrl: string;
+  readonly pid: number;
+  /** Upstream requests since the last reset (/metadata excluded). */
+  count(): Promise<number>;
+  urls(): Promise<string[]>;
+  reset(): Promise<void>;
+  setLatency(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayHandle {
+  readonly url: string;
+  readonly pid: number;
+  /** performance.now() just before spawn, and when the 'listening on' line arrived. */
+  readonly spawnedAt: number;
+  readonly listeningAt: number;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+const CONTROL_TIMEOUT_MS = 10_000;
+
+function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within STOP_TIMEOUT_MS. Only ever our own child, by its handle. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (!(await waitExit(child, STOP_TIMEOUT_MS))) {
+    child.kill('SIGKILL');
+    await waitExit(child, STOP_TIMEOUT_MS);
+  }
+}
+
+export async function startUpstream(root: string, nodeBin: string, options: UpstreamProcessOptions): Promise<UpstreamHandle> {
+  const child = fork(join(root, 'bench', 'upstream-process.ts'), [JSON.stringify(options)], {
+    execPath: nodeBin,
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
+  const pending = new Map<number, { resolve: (r: ControlReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  let nextId = 1;
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('upstream did not start within 30 s')), START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`upstream exited during start (code ${code})`)));
+    child.on('message', (raw: unknown) => {
+      const msg = raw as { ready?: boolean; baseUrl?: string } & Partial<ControlReply>;
+      if (msg.ready && msg.baseUrl) {
+        clearTimeout(timer);
+        resolve(msg.baseUrl);
+        return;
+      }
+      const waiter = msg.id === undefined ? undefined : pending.get(msg.id);
+      if (!waiter) return;
+      pending.delete(msg.id!);
+      clearTimeout(waiter.timer);
+      if (msg.error) waiter.reject(new Error(msg.error));
+      else waiter.resolve(msg as ControlReply);
+    });
+  });
+  child.on('exit', () => {
+    for (const w of pending.values()) {
+      clearTimeout(w.timer);
+      w.reject(new Error('upstream exited'));
+    }
+    pending.clear();
+  });
+
+  const call = (op: ControlOp): Promise<ControlReply> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`upstream control '${op.op}' timed out`));
+      }, CONTROL_TIMEOUT_MS);
+      pending.set(id, { resolve, reject, timer });
+      child.send({ id, ...op });
+    });
+
+  return {
+    baseUrl,
+    pid: child.pid!,
+    count: async () => (await call({ op: 'count' })).count ?? 0,
+    urls: async () => (await call({ op: 'urls' })).urls ?? [],
+    reset: async () => void (await call({ op: 'reset' })),
+    setLatency: async (ms) => void (await call({ op: 'latency', ms })),
+    async stop() {
+      if (child.connected) child.disconnect();
+      if (!(await waitExit(child, STOP_TIMEOUT_MS))) await stopChild(child);
+    },
+  };
+}
+
+/**
+ * Spawns `node src/main.ts --host 127.0.0.1 --port 0 --log-level info --source demo=<upstream> [extra]` and
+ * resolves once it logged 'listening on http://...'. The environment is minimal so that nothing of the caller's
+ * (PORT, LOG_LEVEL, GATEWAY_CONFIG...) leaks into the gateway's config.
+ */
+export async function startGateway(root: string, nodeBin: string, upstreamUrl: string, extraArgs: readonly string[] = []): Promise<GatewayHandle> {
+  const args = [join(root, 'src', 'main.ts'), '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--source', `demo=${upstreamUrl}`, ...extraArgs];
+  const spawnedAt = performance.now();
+  const child = spawn(nodeBin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } });
+  let out = '';
+  const MAX_OUT = 200_000;
+  const onData = (chunk: Buffer) => {
+    if (out.length < MAX_OUT) out += chunk.toString('utf8');
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const { url, listeningAt } = await new Promise<{ url: string; listeningAt: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stopChild(child);
+      reject(new Error(`gateway did not log 'listening on' within 30 s. Output:\n${out.slice(-4000)}`));
+    }, START_TIMEOUT_MS);
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s]+?)\/graphql/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        resolve({ url: m[1]!, listeningAt: performance.now() });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited during start (code ${code}, signal ${signal}). Output:\n${out.slice(-4000)}`));
+    });
+  });
+  return { url, pid: child.pid!, spawnedAt, listeningAt, output: () => out, stop: () => stopChild(child) };
+}
+
+/** VmRSS and VmHWM (peak) of a process in MB, from /proc (Linux); undefined elsewhere. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}

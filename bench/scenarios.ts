@@ -1,0 +1,198 @@
+// The benchmark scenarios (single source): one GraphQL query each, and the same work done directly
+// against the upstream FHIR REST API the way a client would do it. Every mode returns the number of
+// items it obtained, so that the run can check that gateway and direct modes fetched the same data.
+// No code/date search parameters: Medplum's in-memory token and date searches are slow FHIRPath scans
+// (~0.5 s at 100 patients) and would measure the upstream only.
+
+/** GET relative to the upstream base URL (or an absolute URL such as a `next` link); parsed JSON. */
+export type FhirGet = (pathOrUrl: string) => Promise<unknown>;
+
+export interface DirectMode {
+  readonly name: string;
+  /** What the client does, for the report. */
+  readonly description: string;
+  run(get: FhirGet): Promise<number>;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  readonly query: string;
+  /** Items in the GraphQL answer; throws when the answer does not have the expected shape. */
+  countGraphql(data: Record<string, unknown>): number;
+  readonly direct: readonly DirectMode[];
+  /** DESIGN §12: most upstream requests per GraphQL request allowed (undefined: no target). */
+  readonly maxUpstreamPerQuery?: number;
+}
+
+type Json = Record<string, any>;
+interface Bundle { entry?: Array<{ resource?: Json }>; link?: Array<{ relation?: string; url?: string }> }
+
+const PATIENT_ID = 'pat-0001';
+const LIST_COUNT = 20;
+const REVERSE_TYPES = ['Observation', 'Condition', 'Encounter'] as const;
+/** Page size of the smart client's batched searches (the gateway uses limits.maxCount = 500 too). */
+const BATCH_PAGE = 500;
+const MAX_PAGES = 20;
+
+const resources = (bundle: unknown): Json[] => ((bundle as Bundle).entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+const nextLink = (bundle: unknown): string | undefined => (bundle as Bundle).link?.find((l) => l.relation === 'next')?.url;
+
+/** A search with every `next` page followed (bounded). */
+async function searchAll(get: FhirGet, path: string): Promise<Json[]> {
+  const out: Json[] = [];
+  let url: string | undefined = path;
+  for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
+    const bundle = await get(url);
+    out.push(...resources(bundle));
+    url = nextLink(bundle);
+  }
+  return out;
+}
+
+function expectArray(value: unknown, what: string, length?: number): Json[] {
+  if (!Array.isArray(value)) throw new Error(`${what}: expected a list, got ${JSON.stringify(value)?.slice(0, 200)}`);
+  if (length !== undefined && value.length !== length) throw new Error(`${what}: expected ${length} items, got ${value.length}`);
+  return value as Json[];
+}
+
+/** References of a Patient to its practitioner(s) and organization, as 'Type/id'. */
+const patientRefs = (p: Json): string[] =>
+  [...((p['generalPractitioner'] as Json[] | undefined) ?? []), ...(p['managingOrganization'] ? [p['managingOrganization'] as Json] : [])]
+    .map((r) => r['reference'] as string | undefined)
+    .filter((r): r is string => typeof r === 'string');
+
+const hasName = (r: Json | undefined): boolean =>
+  !!r && (r['resourceType'] === 'Organization' ? typeof r['name'] === 'string' : typeof r['name']?.[0]?.family === 'string');
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 's1',
+    title: 'one Patient by id',
+    query: `{ Patient(id: "${PATIENT_ID}") { id name { family given } birthDate } }`,
+    countGraphql: (d) => ((d['Patient'] as Json | null)?.['id'] === PATIENT_ID ? 1 : 0),
+    direct: [
+      {
+        name: 'direct',
+        description: `GET Patient/${PATIENT_ID}`,
+        run: async (get) => ((await get(`Patient/${PATIENT_ID}`)) as Json)['id'] === PATIENT_ID ? 1 : 0,
+      },
+    ],
+    maxUpstreamPerQuery: 1,
+  },
+  {
+    id: 's2',
+    title: 'a page of 50 Patients',
+    query: '{ PatientList(_count: 50) { id name { family } birthDate } }',
+    countGraphql: (d) => expectArray(d['PatientList'], 'PatientList', 50).length,
+    direct: [{ name: 'direct', description: 'GET Patient?_count=50', run: async (get) => resources(await get('Patient?_count=50')).length }],
+    maxUpstreamPerQuery: 1,
+  },
+  {
+    id: 's3',
+    title: 'one Patient with its Observations',
+    query: `{ Patient(id: "${PATIENT_ID}") { id ObservationList(_reference: subject, _count: 100) { id valueQuantity { value unit } } } }`,
+    countGraphql: (d) => expectArray((d['Patient'] as Json | null)?.['ObservationList'], 'ObservationList').length,
+    direct: [
+      {
+        name: 'direct',
+        description: `GET Patient/${PATIENT_ID}, then GET Observation?subject=Patient/${PATIENT_ID}&_count=100 (sequential)`,
+        run: async (get) => {
+          const patient = (await get(`Patient/${PATIENT_ID}`)) as Json;
+          return resources(await get(`Observation?subject=Patient/${patient['id']}&_count=100`)).length;
+        },
+      },
+    ],
+    maxUpstreamPerQuery: 2,
+  },
+  {
+    id: 's4',
+    title: `${LIST_COUNT} Patients with practitioner and organization`,
+    query:
+      `{ PatientList(_count: ${LIST_COUNT}) { id ` +
+      'generalPractitioner { reference resource { ... on Practitioner { name { family } } } } ' +
+      'managingOrganization { reference resource { ... on Organization { name } } } } }',
+    countGraphql: (d) => {
+      let n = 0;
+      for (const p of expectArray(d['PatientList'], 'PatientList', LIST_COUNT)) {
+        for (const gp of (p['generalPractitioner'] as Json[] | null) ?? []) if (typeof gp['resource']?.name?.[0]?.family === 'string') n++;
+        if (typeof p['managingOrganization']?.resource?.name === 'string') n++;
+      }
+      return n;
+    },
+    direct: [
+      {
+        name: 'direct naive',
+        description: `GET Patient?_count=${LIST_COUNT}, then one GET Type/id per reference (all in parallel)`,
+        run: async (get) => {
+          const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+          const refs = patients.flatMap(patientRefs);
+          const targets = (await Promise.all(refs.map((r) => get(r)))) as Json[];
+          return targets.filter(hasName).length;
+        },
+      },
+      {
+        name: 'direct smart',
+        description: `GET Patient?_count=${LIST_COUNT}, then one GET Type?_id=a,b,... per target type (in parallel)`,
+        run: async (get) => {
+          const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+          const refs = patients.flatMap(patientRefs);
+          const byType = new Map<string, Set<string>>();
+          for (const r of refs) {
+            const [type, id] = r.split('/') as [string, string];
+            if (!byType.has(type)) byType.set(type, new Set());
+            byType.get(type)!.add(id);
+          }
+          const found = new Map<string, Json>();
+          await Promise.all(
+            [...byType].map(async ([type, ids]) => {
+              for (const r of await searchAll(get, `${type}?_id=${[...ids].join(',')}&_count=${ids.size}`)) found.set(`${type}/${r['id']}`, r);
+            }),
+          );
+          return refs.filter((r) => hasName(found.get(r))).length;
+        },
+      },
+    ],
+    maxUpstreamPerQuery: 3,
+  },
+  {
+    id: 's5',
+    title: `${LIST_COUNT} Patients with Observations, Conditions, Encounters`,
+    query:
+      `{ PatientList(_count: ${LIST_COUNT}) { id ` +
+      'ObservationList(_reference: subject, _count: 100) { id valueQuantity { value unit } } ' +
+      'ConditionList(_reference: subject, _count: 100) { id } ' +
+      'EncounterList(_reference: subject, _count: 100) { id status } } }',
+    countGraphql: (d) => {
+      let n = 0;
+      for (const p of expectArray(d['PatientList'], 'PatientList', LIST_COUNT)) {
+        for (const t of REVERSE_TYPES) n += expectArray(p[`${t}List`], `${t}List`).length;
+      }
+      return n;
+    },
+    direct: [
+      {
+        name: 'direct naive',
+        description: `GET Patient?_count=${LIST_COUNT}, then GET Type?subject=Patient/x&_count=100 per patient and type (${LIST_COUNT * 3}, in parallel)`,
+        run: async (get) => {
+          const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+          const lists = await Promise.all(
+            patients.flatMap((p) => REVERSE_TYPES.map((t) => get(`${t}?subject=Patient/${p['id']}&_count=100`))),
+          );
+          return lists.reduce<number>((n, b) => n + resources(b).length, 0);
+        },
+      },
+      {
+        name: 'direct smart',
+        description: `GET Patient?_count=${LIST_COUNT}, then one GET Type?subject=Patient/a,Patient/b,...&_count=${BATCH_PAGE} per type (3, in parallel, next pages followed)`,
+        run: async (get) => {
+          const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+          const subjects = patients.map((p) => `Patient/${p['id']}`).join(',');
+          const lists = await Promise.all(REVERSE_TYPES.map((t) => searchAll(get, `${t}?subject=${subjects}&_count=${BATCH_PAGE}`)));
+          return lists.reduce((n, l) => n + l.length, 0);
+        },
+      },
+    ],
+    maxUpstreamPerQuery: 4,
+  },
+];
