@@ -8,7 +8,9 @@ export interface LoadResult {
   readonly concurrency: number;
   /** Latencies in ms of the successful measured operations. */
   readonly latencies: readonly number[];
+  /** Failed measured operations (not in `latencies`). */
   readonly errors: number;
+  readonly warmupErrors: number;
   readonly firstError: string | undefined;
   /** Measured phase, first start to last completion, ms. */
   readonly elapsedMs: number;
@@ -61,7 +63,8 @@ export async function runLoad(
   return {
     concurrency,
     latencies: m.latencies,
-    errors: m.errors + warm.errors,
+    errors: m.errors,
+    warmupErrors: warm.errors,
     firstError: warm.firstError ?? m.firstError,
     elapsedMs: m.elapsedMs,
     warmupDone: warm.done,

@@ -53,8 +53,9 @@ export class UpstreamError extends GraphQLError {
 
   constructor(message: string, init: UpstreamErrorInit) {
     const outcome = init.outcome ?? outcomeOf(init.code, message);
+    // The cause is kept for server logs only; as GraphQL originalError it would make yoga mask this
+    // expected error as an unexpected one.
     super(message, {
-      originalError: init.cause instanceof Error ? init.cause : undefined,
       extensions: {
         code: init.code,
         source: init.sourceId,
@@ -68,6 +69,7 @@ export class UpstreamError extends GraphQLError {
     this.sourceId = init.sourceId;
     this.upstreamStatus = init.upstreamStatus;
     this.outcome = outcome;
+    if (init.cause !== undefined) Object.defineProperty(this, 'cause', { value: init.cause, enumerable: false });
   }
 
   /** HTTP status a REST client should see for this failure. */

@@ -1,7 +1,7 @@
 import { buildSchema, getIntrospectionQuery, Kind, parse, specifiedRules, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fragmentsOf } from '../../src/http/query-cost.ts';
 import {
   operationAliasCount,
@@ -11,10 +11,6 @@ import {
   type QueryLimits,
 } from '../../src/http/use-query-limits.ts';
 
-// Vitest resolves `graphql` with the `development` condition (graphql/__dev__/index.mjs) for test and src files,
-// while graphql-yoga, loaded by Node itself, gets graphql/index.mjs: two graphql realms, and yoga fails with
-// "Cannot use GraphQLSchema from another module or realm". Give this file's code the copy yoga uses.
-vi.mock('graphql', async () => await import(/* @vite-ignore */ import.meta.resolve('graphql')));
 
 const sdl = /* GraphQL */ `
   interface Resource {

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { userError } from '../resolvers/errors.ts';
 
 /** `_count` / `_offset` on repeating elements (HL7 FHIR GraphQL "list arguments"). */
 export interface ListArgs {
@@ -11,7 +11,7 @@ export function sliceList<T>(list: readonly T[] | undefined | null, args: ListAr
   const offset = args._offset ?? 0;
   const count = args._count ?? undefined;
   if (offset < 0 || (count !== undefined && count < 0)) {
-    throw new GraphQLError('_count and _offset must not be negative', { extensions: { code: 'BAD_USER_INPUT' } });
+    throw userError('BAD_USER_INPUT', '_count and _offset must not be negative');
   }
   if (offset === 0 && count === undefined) return list;
   return list.slice(offset, count === undefined ? undefined : offset + count);

@@ -1,0 +1,150 @@
+// `npm run bench`: three processes on 127.0.0.1 —
+//   1. the upstream FHIR server (Medplum in-memory, 100 patients, seed 1, injected latency), a forked child
+//      with an IPC control channel (request counter, latency);
+//   2. the gateway, `node src/main.ts --source demo=<upstream> --port 0`, a spawned child;
+//   3. this process: the load generator (closed loop, undici keep-alive) and the report.
+// Each scenario runs at concurrency 1 and 10, through the gateway and directly against the upstream, for
+// every upstream latency in BENCH_LATENCY (default 0,20). Prints one markdown report and writes it to
+// .bench-out/latest.md. See BENCHMARKS.md for the method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { measureColdStart, type ColdStartRun } from './cold-start.ts';
+import { createClient } from './http.ts';
+import { runLoad } from './load.ts';
+import { memoryOf, startGateway, startUpstream, type GatewayHandle, type UpstreamHandle } from './processes.ts';
+import { renderReport, type RunRow, type ScenarioTrace } from './report.ts';
+import { SCENARIOS, type FhirGet } from './scenarios.ts';
+import { readSettings } from './settings.ts';
+
+const WATCHDOG_MS = 12 * 60_000;
+const READY_TIMEOUT_MS = 20_000;
+
+const settings = readSettings(process.env);
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let upstream: UpstreamHandle | undefined;
+let gateway: GatewayHandle | undefined;
+const stopAll = async () => {
+  await gateway?.stop().catch(() => undefined);
+  await upstream?.stop().catch(() => undefined);
+};
+const watchdog = setTimeout(() => {
+  log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
+  void stopAll().finally(() => process.exit(3));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = performance.now() + READY_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(20);
+  }
+  throw new Error(`gateway ${url} not ready within ${READY_TIMEOUT_MS} ms`);
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  mkdirSync(settings.outDir, { recursive: true });
+  log(`settings: latencies ${settings.latencies.join(',')} ms, concurrency ${settings.concurrencies.join(',')}, ` +
+    `≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms per run (+ warm-up ≤ ${settings.bounds.warmupRequests} / ${settings.bounds.warmupMaxMs} ms)${settings.quick ? ' [QUICK]' : ''}`);
+
+  upstream = await startUpstream(settings.root, settings.nodeBin, { patients: settings.patients, seed: settings.seed, latencyMs: 0 });
+  log(`upstream ${upstream.baseUrl} (pid ${upstream.pid})`);
+
+  // Cold start first, while nothing else runs.
+  let cold: ColdStartRun[] = [];
+  if (settings.coldStartRuns > 0) {
+    const s1 = SCENARIOS[0]!;
+    cold = await measureColdStart(settings.root, settings.nodeBin, upstream.baseUrl, s1.query, (d) => s1.countGraphql(d) === 1, settings.coldStartRuns);
+    log(`cold start: ${cold.map((c) => `${Math.round(c.firstAnswerMs)} ms / ${c.idleRssMb?.toFixed(0)} MB`).join(', ')}`);
+  }
+
+  // The benchmarked gateway. maxCost is raised: s5 asks for up to 20 × 3 × 100 resources (6,020 > default 2,000).
+  const configPath = join(settings.outDir, 'gateway.json');
+  writeFileSync(configPath, JSON.stringify({ limits: { maxCost: 20_000 } }, null, 2) + '\n');
+  gateway = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, ['--config', configPath]);
+  await waitReady(gateway.url);
+  log(`gateway ${gateway.url} (pid ${gateway.pid})`);
+  const graphqlUrl = `${gateway.url}/graphql`;
+
+  const gwClient = createClient(settings.clientConnections);
+  const directClient = createClient(settings.clientConnections);
+  const base = upstream.baseUrl;
+  const get: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${base}/${p}`);
+
+  // One query of each scenario on its own: same items through the gateway and directly, and the upstream requests.
+  const traces: ScenarioTrace[] = [];
+  for (const s of SCENARIOS) {
+    await upstream.reset();
+    const items: Record<string, number> = { gateway: s.countGraphql(await gwClient.graphql(graphqlUrl, s.query)) };
+    const gatewayUrls = await upstream.urls();
+    for (const d of s.direct) items[d.name] = await d.run(get);
+    const counts = new Set(Object.values(items));
+    if (counts.size !== 1) log(`WARNING ${s.id}: gateway and direct modes fetched different item counts: ${JSON.stringify(items)}`);
+    traces.push({ scenario: s, items, gatewayUrls });
+  }
+
+  const rows: RunRow[] = [];
+  for (const latencyMs of settings.latencies) {
+    await upstream.setLatency(latencyMs);
+    for (const s of SCENARIOS) {
+      const modes = [
+        { mode: 'gateway', op: () => gwClient.graphql(graphqlUrl, s.query).then(s.countGraphql) },
+        ...s.direct.map((d) => ({ mode: d.name, op: () => d.run(get) })),
+      ];
+      for (const concurrency of settings.concurrencies) {
+        for (const { mode, op } of modes) {
+          const up = upstream;
+          const result = await runLoad(op, concurrency, settings.bounds, () => up.reset());
+          const upstreamRequests = await up.count();
+          const row: RunRow = { latencyMs, scenario: s, mode, upstreamRequests, ...result };
+          rows.push(row);
+          const sorted = [...result.latencies].sort((a, b) => a - b);
+          log(`${latencyMs} ms ${s.id} ${mode.padEnd(12)} c${String(concurrency).padEnd(2)} n=${String(sorted.length).padStart(3)} ` +
+            `p50=${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms up/op=${(upstreamRequests / Math.max(1, sorted.length + result.errors)).toFixed(2)}` +
+            `${result.errors ? ` errors=${result.errors} (${result.firstError})` : ''}`);
+        }
+      }
+    }
+  }
+  const rssAfter = memoryOf(gateway.pid)?.rssMb;
+  await gwClient.close();
+  await directClient.close();
+
+  const header = [
+    `## Run of ${new Date().toISOString()}`,
+    '',
+    `- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- upstream: Medplum in-memory FHIR server, ${settings.patients} patients, seed ${settings.seed}, own process; gateway: own process; load generator: this process`,
+    `- per run: warm-up ≤ ${settings.bounds.warmupRequests} requests / ${settings.bounds.warmupMaxMs} ms, then ≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms measured` +
+      `${settings.quick ? ' (BENCH_QUICK=1: indicative only)' : ''}`,
+    `- gateway config: defaults + limits.maxCost 20000; clients: undici Agent, keep-alive, ${settings.clientConnections} connections per origin`,
+    `- suite wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    '',
+  ].join('\n');
+  const { markdown, checks } = renderReport({ header, rows, cold, traces, gatewayRssAfterMb: rssAfter }, settings.latencies);
+  process.stdout.write(markdown);
+  writeFileSync(join(settings.outDir, 'latest.md'), markdown);
+  writeFileSync(
+    join(settings.outDir, 'latest.json'),
+    JSON.stringify({ rows: rows.map((r) => ({ ...r, scenario: r.scenario.id })), cold, checks }, null, 1) + '\n',
+  );
+  log(`wrote .bench-out/latest.md (${checks.filter((c) => c.pass === false).length} target check(s) failed)`);
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  log(`failed: ${(error as Error).stack ?? error}`);
+  if (gateway) log(`gateway output (tail):\n${gateway.output().slice(-3000)}`);
+} finally {
+  await stopAll();
+  clearTimeout(watchdog);
+}
+process.exit(code);
