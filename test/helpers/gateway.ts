@@ -14,7 +14,7 @@ export interface GatewayHandle {
 export interface GraphQLResponse<T> {
   status: number;
   data?: T | null;
-  errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }>;
+  errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, any> }>;
   extensions?: Record<string, unknown>;
 }
 

@@ -1,7 +1,7 @@
 import { buildSchema, getIntrospectionQuery, Kind, parse, specifiedRules, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fragmentsOf } from '../../src/http/query-cost.ts';
 import {
   operationAliasCount,
