@@ -6,11 +6,18 @@ import { argName } from './naming.ts';
 /** Arguments that steer paging and routing rather than filter; never sent upstream as search filters. */
 export const CONTROL_ARGS = new Set(['_count', '_offset', '_sort', '_cursor', '_reference', 'sourceId']);
 
+const descriptions = new WeakMap<SearchParamDef, string>();
+
 /** One String argument per search parameter ('-' written '_'), as the HL7 FHIR GraphQL page specifies. */
 export function searchParamArgs(t: AnyRef, params: readonly SearchParamDef[]): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const p of params) {
-    args[argName(p.code)] = t.arg.string({ description: `${p.type} search parameter '${p.code}'${p.description ? `: ${p.description}` : ''}` });
+    let description = descriptions.get(p);
+    if (description === undefined) {
+      description = `${p.type} search parameter '${p.code}'${p.description ? `: ${p.description}` : ''}`;
+      descriptions.set(p, description);
+    }
+    args[argName(p.code)] = t.arg.string({ description });
   }
   return args;
 }

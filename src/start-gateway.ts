@@ -1,0 +1,60 @@
+/**
+ * What `npm start` runs (through main.ts): reads the config, starts the embedded demo FHIR server when no
+ * source is configured, builds and starts the app, and stops it on SIGTERM/SIGINT.
+ */
+import { createLogger } from 'graphql-yoga';
+import { createApp } from './app.ts';
+import { ConfigError, HelpRequested, loadConfig, type Config, type SourceConfig } from './config/load-config.ts';
+import { DEFAULT_SOURCE } from './config/defaults.ts';
+
+let config: Config;
+try {
+  config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+} catch (error) {
+  if (error instanceof HelpRequested) {
+    process.stdout.write(error.usage);
+    process.exit(0);
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(error.message + '\n');
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel);
+const stoppers: Array<() => Promise<void>> = [];
+
+if (config.sources.length === 0) {
+  // Loaded only when needed: the demo pulls in Medplum's FHIR server and its definitions.
+  const { startMemoryFhirServer } = await import('./demo/memory-fhir-server.ts');
+  const demo = await startMemoryFhirServer({ host: '127.0.0.1', port: 0, data: { patients: config.demo.patients, seed: config.demo.seed } });
+  stoppers.push(() => demo.close());
+  const source: SourceConfig = { ...DEFAULT_SOURCE, id: 'demo', baseUrl: demo.baseUrl, resourceTypes: null, headers: {}, auth: { type: 'none' } };
+  config = Object.freeze({ ...config, sources: Object.freeze([source]) });
+  logger.info(
+    `No source configured: started the embedded demo FHIR R4 server (Medplum in-memory) at ${demo.baseUrl} ` +
+      `with ${config.demo.patients} synthetic patients (seed ${config.demo.seed}). Use --source ID=BASE_URL for a real server.`,
+  );
+}
+
+const app = createApp(config, logger);
+const url = await app.start();
+stoppers.unshift(() => app.stop());
+logger.info(
+  `FHIR GraphQL gateway listening on ${url}/graphql (sources: ${config.sources.map((s) => `${s.id}=${s.baseUrl}`).join(', ')}) ` +
+    `- ready to serve ${Math.round(process.uptime() * 1000)} ms after process start`,
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`${signal}: shutting down`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  for (const stop of stoppers) await stop().catch((e: unknown) => logger.error(`shutdown: ${(e as Error).message}`));
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
