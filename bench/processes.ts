@@ -115,15 +115,62 @@ export async function startUpstream(root: string, nodeBin: string, options: Upst
   };
 }
 
+export interface ProxyHandle {
+  readonly baseUrl: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** The bare pass-through proxy (bench/proxy-process.ts) in front of `upstreamUrl`, in its own process. */
+export async function startProxy(root: string, nodeBin: string, upstreamUrl: string): Promise<ProxyHandle> {
+  const child = fork(join(root, 'bench', 'proxy-process.ts'), [upstreamUrl], {
+    execPath: nodeBin,
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('proxy did not start within 30 s')), START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`proxy exited during start (code ${code})`)));
+    child.once('message', (raw: unknown) => {
+      clearTimeout(timer);
+      resolve((raw as { baseUrl: string }).baseUrl);
+    });
+  });
+  return {
+    baseUrl,
+    pid: child.pid!,
+    async stop() {
+      if (child.connected) child.disconnect();
+      if (!(await waitExit(child, STOP_TIMEOUT_MS))) await stopChild(child);
+    },
+  };
+}
+
+export interface GatewayOptions {
+  /** Node options before the script (e.g. from package.json's start script). */
+  nodeFlags?: readonly string[];
+  /** Gateway arguments after the defaults (e.g. ['--config', file]). */
+  args?: readonly string[];
+  /** Added to the minimal environment (e.g. NODE_COMPILE_CACHE). */
+  env?: Readonly<Record<string, string>>;
+}
+
 /**
- * Spawns `node src/main.ts --host 127.0.0.1 --port 0 --log-level info --source demo=<upstream> [extra]` and
+ * Spawns `node [flags] src/main.ts --host 127.0.0.1 --port 0 --log-level info --source demo=<upstream> [args]` and
  * resolves once it logged 'listening on http://...'. The environment is minimal so that nothing of the caller's
  * (PORT, LOG_LEVEL, GATEWAY_CONFIG...) leaks into the gateway's config.
  */
-export async function startGateway(root: string, nodeBin: string, upstreamUrl: string, extraArgs: readonly string[] = []): Promise<GatewayHandle> {
-  const args = [join(root, 'src', 'main.ts'), '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--source', `demo=${upstreamUrl}`, ...extraArgs];
+export async function startGateway(root: string, nodeBin: string, upstreamUrl: string, options: GatewayOptions = {}): Promise<GatewayHandle> {
+  const args = [
+    ...(options.nodeFlags ?? []),
+    join(root, 'src', 'main.ts'),
+    ...['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--source', `demo=${upstreamUrl}`],
+    ...(options.args ?? []),
+  ];
   const spawnedAt = performance.now();
-  const child = spawn(nodeBin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '' } });
+  const env = { PATH: process.env['PATH'] ?? '', ...options.env };
+  const child = spawn(nodeBin, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   const MAX_OUT = 200_000;
   const onData = (chunk: Buffer) => {

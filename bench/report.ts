@@ -38,9 +38,11 @@ export interface ReportInput {
   readonly gatewayRssAfterMb: number | undefined;
 }
 
+/** The control mode: the direct request through the bare pass-through proxy (bench/proxy-process.ts). */
+export const PROXY_MODE = 'direct via bare proxy';
+
 const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
 const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
-const median = (xs: readonly number[]) => percentile(xs, 50);
 
 export const p50 = (r: RunRow) => percentile(r.latencies, 50);
 const perOp = (r: RunRow) => r.upstreamRequests / Math.max(1, r.latencies.length + r.errors);
@@ -53,7 +55,7 @@ function find(rows: readonly RunRow[], latencyMs: number, scenarioId: string, mo
 /** Best (lowest p50) direct mode of the same scenario, latency and concurrency. */
 function bestDirect(rows: readonly RunRow[], r: RunRow): RunRow | undefined {
   return rows
-    .filter((d) => d.mode !== 'gateway' && d.latencyMs === r.latencyMs && d.scenario.id === r.scenario.id && d.concurrency === r.concurrency)
+    .filter((d) => d.mode !== 'gateway' && d.mode !== PROXY_MODE && d.latencyMs === r.latencyMs && d.scenario.id === r.scenario.id && d.concurrency === r.concurrency)
     .sort((a, b) => p50(a) - p50(b))[0];
 }
 
@@ -86,6 +88,16 @@ export function targetChecks(rows: readonly RunRow[], cold: readonly ColdStartRu
       measured: `${f2(added)} ms (gateway ${f2(p50(gw))} − direct ${f2(p50(direct))})`,
       pass: added <= 1,
     });
+    const hop = find(rows, lat, 's1', PROXY_MODE, 1);
+    if (hop) {
+      const own = p50(gw) - p50(hop);
+      checks.push({
+        name: `s1 same, against the bare pass-through proxy (one extra process hop, no work): gateway p50 − proxy p50 (informative)`,
+        target: '≤ 1 ms',
+        measured: `${f2(own)} ms (proxy ${f2(p50(hop))}, i.e. the hop alone adds ${f2(p50(hop) - p50(direct))} ms)`,
+        pass: own <= 1,
+      });
+    }
   }
   for (const lat of latencies.filter((l) => l > 0)) {
     for (const [id, primary] of [['s5', true], ['s4', false]] as const) {
@@ -98,6 +110,18 @@ export function targetChecks(rows: readonly RunRow[], cold: readonly ColdStartRu
         measured: `${f1(p50(gw))} ms`,
         pass: p50(gw) <= bound,
       });
+      // The literal bound assumes an upstream that answers in its injected latency. Ours also spends CPU per
+      // search (Medplum scans linearly), which the direct smart client pays as well: compare against it.
+      const smart = find(rows, lat, id, 'direct smart', 1);
+      if (smart) {
+        const over = p50(gw) - p50(smart);
+        checks.push({
+          name: `${id} same, against the same work done directly (direct smart, same 2 levels): gateway p50 − direct smart p50 (informative)`,
+          target: '≤ 15 ms',
+          measured: `${f1(over)} ms (direct smart ${f1(p50(smart))} ms)`,
+          pass: over <= 15,
+        });
+      }
     }
   }
   for (const id of ['s1', 's2', 's3', 's4', 's5']) {
@@ -113,8 +137,13 @@ export function targetChecks(rows: readonly RunRow[], cold: readonly ColdStartRu
     });
   }
   if (cold.length > 0) {
-    const first = median(cold.map((c) => c.firstAnswerMs));
-    checks.push({ name: `cold start to first GraphQL answer (median of ${cold.length})`, target: '≤ 1500 ms', measured: `${Math.round(first)} ms`, pass: first <= 1500 });
+    const first = cold[0]!.firstAnswerMs;
+    checks.push({ name: 'cold start to first GraphQL answer, first start (empty compile cache)', target: '≤ 1500 ms', measured: `${Math.round(first)} ms`, pass: first <= 1500 });
+    const warm = cold.slice(1).map((c) => c.firstAnswerMs);
+    if (warm.length > 0) {
+      const worst = Math.max(...warm);
+      checks.push({ name: `cold start to first GraphQL answer, restart (warm compile cache, worst of ${warm.length})`, target: '≤ 1500 ms', measured: `${Math.round(worst)} ms`, pass: worst <= 1500 });
+    }
     const rss = cold.map((c) => c.idleRssMb).filter((x): x is number => x !== undefined);
     if (rss.length > 0) {
       const worst = Math.max(...rss);
@@ -131,8 +160,8 @@ export function checksTable(checks: readonly Check[]): string {
 }
 
 function coldTable(cold: readonly ColdStartRun[]): string {
-  const lines = ['| run | spawn → listening (ms) | spawn → first GraphQL answer (ms) | idle RSS (MB) | peak RSS (MB) |', '|---:|---:|---:|---:|---:|'];
-  cold.forEach((c, i) => lines.push(`| ${i + 1} | ${Math.round(c.listenMs)} | ${Math.round(c.firstAnswerMs)} | ${f1(c.idleRssMb)} | ${f1(c.peakRssMb)} |`));
+  const lines = ['| run | compile cache | spawn → listening (ms) | spawn → first GraphQL answer (ms) | idle RSS (MB) | peak RSS (MB) |', '|---:|---|---:|---:|---:|---:|'];
+  cold.forEach((c, i) => lines.push(`| ${i + 1} | ${c.compileCache} | ${Math.round(c.listenMs)} | ${Math.round(c.firstAnswerMs)} | ${f1(c.idleRssMb)} | ${f1(c.peakRssMb)} |`));
   return lines.join('\n');
 }
 
@@ -143,6 +172,7 @@ function tracesSection(traces: readonly ScenarioTrace[]): string {
     out.push(`- **${t.scenario.id} ${t.scenario.title}** — items fetched: ${items}. Gateway upstream requests (${t.gatewayUrls.length}):`);
     for (const u of t.gatewayUrls) out.push(`  - \`${u.length > 140 ? u.slice(0, 137) + '...' : u}\``);
     for (const d of t.scenario.direct) out.push(`  - ${d.name}: ${d.description}`);
+    if (t.scenario.proxyControl) out.push(`  - ${PROXY_MODE}: the same request through a bare pass-through proxy process (control)`);
   }
   return out.join('\n');
 }
@@ -158,7 +188,7 @@ export function renderReport(input: ReportInput, latencies: readonly number[]): 
     '### Target checks (DESIGN §12)',
     checksTable(checks),
     '',
-    '### Cold start (`node src/main.ts --source demo=<upstream> --port 0`)',
+    '### Cold start (`node src/main.ts --source demo=<upstream> --port 0`, spawn to first answer of s1)',
     input.cold.length === 0 ? '(skipped: BENCH_COLD=0)' : coldTable(input.cold),
     input.gatewayRssAfterMb === undefined ? '' : `\nRSS of the benchmarked gateway process after the whole suite: ${f1(input.gatewayRssAfterMb)} MB.`,
     '',

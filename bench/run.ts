@@ -1,8 +1,9 @@
-// `npm run bench`: three processes on 127.0.0.1 —
+// `npm run bench`: four processes on 127.0.0.1 —
 //   1. the upstream FHIR server (Medplum in-memory, 100 patients, seed 1, injected latency), a forked child
 //      with an IPC control channel (request counter, latency);
 //   2. the gateway, `node src/main.ts --source demo=<upstream> --port 0`, a spawned child;
-//   3. this process: the load generator (closed loop, undici keep-alive) and the report.
+//   3. a bare pass-through proxy (bench/proxy-process.ts), a control for the cost of one extra process hop;
+//   4. this process: the load generator (closed loop, undici keep-alive) and the report.
 // Each scenario runs at concurrency 1 and 10, through the gateway and directly against the upstream, for
 // every upstream latency in BENCH_LATENCY (default 0,20). Prints one markdown report and writes it to
 // .bench-out/latest.md. See BENCHMARKS.md for the method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD.
@@ -12,9 +13,9 @@ import { join } from 'node:path';
 import { measureColdStart, type ColdStartRun } from './cold-start.ts';
 import { createClient } from './http.ts';
 import { runLoad } from './load.ts';
-import { memoryOf, startGateway, startUpstream, type GatewayHandle, type UpstreamHandle } from './processes.ts';
-import { renderReport, type RunRow, type ScenarioTrace } from './report.ts';
-import { SCENARIOS, type FhirGet } from './scenarios.ts';
+import { memoryOf, startGateway, startProxy, startUpstream, type GatewayHandle, type ProxyHandle, type UpstreamHandle } from './processes.ts';
+import { PROXY_MODE, renderReport, type RunRow, type ScenarioTrace } from './report.ts';
+import { SCENARIOS, type FhirGet, type Scenario } from './scenarios.ts';
 import { readSettings } from './settings.ts';
 
 const WATCHDOG_MS = 12 * 60_000;
@@ -26,8 +27,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let upstream: UpstreamHandle | undefined;
 let gateway: GatewayHandle | undefined;
+let proxy: ProxyHandle | undefined;
 const stopAll = async () => {
   await gateway?.stop().catch(() => undefined);
+  await proxy?.stop().catch(() => undefined);
   await upstream?.stop().catch(() => undefined);
 };
 const watchdog = setTimeout(() => {
@@ -59,22 +62,40 @@ async function main(): Promise<number> {
   let cold: ColdStartRun[] = [];
   if (settings.coldStartRuns > 0) {
     const s1 = SCENARIOS[0]!;
-    cold = await measureColdStart(settings.root, settings.nodeBin, upstream.baseUrl, s1.query, (d) => s1.countGraphql(d) === 1, settings.coldStartRuns);
+    cold = await measureColdStart({
+      root: settings.root,
+      nodeBin: settings.nodeBin,
+      nodeFlags: settings.gatewayNodeFlags,
+      outDir: settings.outDir,
+      upstreamUrl: upstream.baseUrl,
+      query: s1.query,
+      isAnswer: (d) => s1.countGraphql(d) === 1,
+      runs: settings.coldStartRuns,
+    });
     log(`cold start: ${cold.map((c) => `${Math.round(c.firstAnswerMs)} ms / ${c.idleRssMb?.toFixed(0)} MB`).join(', ')}`);
   }
 
-  // The benchmarked gateway. maxCost is raised: s5 asks for up to 20 × 3 × 100 resources (6,020 > default 2,000).
+  // The benchmarked gateway, with default limits (s5's estimated cost is 6,020, under the default maxCost 10,000).
   const configPath = join(settings.outDir, 'gateway.json');
-  writeFileSync(configPath, JSON.stringify({ limits: { maxCost: 20_000 } }, null, 2) + '\n');
-  gateway = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, ['--config', configPath]);
+  writeFileSync(configPath, JSON.stringify({}, null, 2) + '\n');
+  gateway = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags, args: ['--config', configPath] });
   await waitReady(gateway.url);
   log(`gateway ${gateway.url} (pid ${gateway.pid})`);
   const graphqlUrl = `${gateway.url}/graphql`;
+
+  proxy = await startProxy(settings.root, settings.nodeBin, upstream.baseUrl);
+  log(`bare proxy ${proxy.baseUrl} (pid ${proxy.pid})`);
 
   const gwClient = createClient(settings.clientConnections);
   const directClient = createClient(settings.clientConnections);
   const base = upstream.baseUrl;
   const get: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${base}/${p}`);
+  const viaProxy: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${proxy!.baseUrl}/${p}`);
+  const modesOf = (s: Scenario) => [
+    { mode: 'gateway', op: () => gwClient.graphql(graphqlUrl, s.query).then(s.countGraphql) },
+    ...s.direct.map((d) => ({ mode: d.name, op: () => d.run(get) })),
+    ...(s.proxyControl ? [{ mode: PROXY_MODE, op: () => s.direct[0]!.run(viaProxy) }] : []),
+  ];
 
   // One query of each scenario on its own: same items through the gateway and directly, and the upstream requests.
   const traces: ScenarioTrace[] = [];
@@ -88,14 +109,16 @@ async function main(): Promise<number> {
     traces.push({ scenario: s, items, gatewayUrls });
   }
 
+  // Warm the JIT of gateway and load generator once (bounded), so that the runs measure a warmed-up server.
+  const warmBounds = { maxRequests: settings.quick ? 50 : 300, maxMs: settings.quick ? 300 : 1500, warmupRequests: 0, warmupMaxMs: 0 };
+  for (const s of SCENARIOS) for (const { op } of modesOf(s)) await runLoad(op, 1, warmBounds);
+  log('warmed up');
+
   const rows: RunRow[] = [];
   for (const latencyMs of settings.latencies) {
     await upstream.setLatency(latencyMs);
     for (const s of SCENARIOS) {
-      const modes = [
-        { mode: 'gateway', op: () => gwClient.graphql(graphqlUrl, s.query).then(s.countGraphql) },
-        ...s.direct.map((d) => ({ mode: d.name, op: () => d.run(get) })),
-      ];
+      const modes = modesOf(s);
       for (const concurrency of settings.concurrencies) {
         for (const { mode, op } of modes) {
           const up = upstream;
@@ -104,7 +127,7 @@ async function main(): Promise<number> {
           const row: RunRow = { latencyMs, scenario: s, mode, upstreamRequests, ...result };
           rows.push(row);
           const sorted = [...result.latencies].sort((a, b) => a - b);
-          log(`${latencyMs} ms ${s.id} ${mode.padEnd(12)} c${String(concurrency).padEnd(2)} n=${String(sorted.length).padStart(3)} ` +
+          log(`${latencyMs} ms ${s.id} ${mode.padEnd(21)} c${String(concurrency).padEnd(2)} n=${String(sorted.length).padStart(3)} ` +
             `p50=${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms up/op=${(upstreamRequests / Math.max(1, sorted.length + result.errors)).toFixed(2)}` +
             `${result.errors ? ` errors=${result.errors} (${result.firstError})` : ''}`);
         }
@@ -119,10 +142,10 @@ async function main(): Promise<number> {
     `## Run of ${new Date().toISOString()}`,
     '',
     `- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}/${process.arch}`,
-    `- upstream: Medplum in-memory FHIR server, ${settings.patients} patients, seed ${settings.seed}, own process; gateway: own process; load generator: this process`,
-    `- per run: warm-up ≤ ${settings.bounds.warmupRequests} requests / ${settings.bounds.warmupMaxMs} ms, then ≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms measured` +
+    `- upstream: Medplum in-memory FHIR server, ${settings.patients} patients, seed ${settings.seed}, own process; gateway (\`node src/main.ts\`): own process; bare pass-through proxy (control for s1/s2): own process; load generator: this process`,
+    `- JIT warm-up once per mode (≤ ${warmBounds.maxRequests} requests / ${warmBounds.maxMs} ms at concurrency 1), then per run: warm-up ≤ ${settings.bounds.warmupRequests} requests / ${settings.bounds.warmupMaxMs} ms, then ≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms measured` +
       `${settings.quick ? ' (BENCH_QUICK=1: indicative only)' : ''}`,
-    `- gateway config: defaults + limits.maxCost 20000; clients: undici Agent, keep-alive, ${settings.clientConnections} connections per origin`,
+    `- gateway: \`node ${[...settings.gatewayNodeFlags, 'src/main.ts'].join(' ')}\` (node flags as in package.json's start script), config: defaults; clients: undici Agent, keep-alive, ${settings.clientConnections} connections per origin`,
     `- suite wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
     '',
   ].join('\n');

@@ -21,6 +21,8 @@ export interface Scenario {
   /** Items in the GraphQL answer; throws when the answer does not have the expected shape. */
   countGraphql(data: Record<string, unknown>): number;
   readonly direct: readonly DirectMode[];
+  /** Also run the (single) direct mode through the bare pass-through proxy: the cost of one extra process hop. */
+  readonly proxyControl?: boolean;
   /** DESIGN §12: most upstream requests per GraphQL request allowed (undefined: no target). */
   readonly maxUpstreamPerQuery?: number;
 }
@@ -78,6 +80,7 @@ export const SCENARIOS: readonly Scenario[] = [
         run: async (get) => ((await get(`Patient/${PATIENT_ID}`)) as Json)['id'] === PATIENT_ID ? 1 : 0,
       },
     ],
+    proxyControl: true,
     maxUpstreamPerQuery: 1,
   },
   {
@@ -86,6 +89,7 @@ export const SCENARIOS: readonly Scenario[] = [
     query: '{ PatientList(_count: 50) { id name { family } birthDate } }',
     countGraphql: (d) => expectArray(d['PatientList'], 'PatientList', 50).length,
     direct: [{ name: 'direct', description: 'GET Patient?_count=50', run: async (get) => resources(await get('Patient?_count=50')).length }],
+    proxyControl: true,
     maxUpstreamPerQuery: 1,
   },
   {

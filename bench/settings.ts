@@ -2,7 +2,7 @@
 //   BENCH_LATENCY=0,20   injected upstream latencies (ms), the whole suite runs once per value
 //   BENCH_QUICK=1        fewer iterations (smoke run, ~1 min): numbers are indicative only
 //   BENCH_COLD=3         cold-start runs (0 skips them)
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,8 @@ export interface LoadBounds {
 export interface BenchSettings {
   readonly root: string;
   readonly nodeBin: string;
+  /** Node options of package.json's `start` script (`node --x src/main.ts`), so the gateway runs as `npm start` runs it. */
+  readonly gatewayNodeFlags: readonly string[];
   readonly quick: boolean;
   readonly latencies: readonly number[];
   readonly concurrencies: readonly number[];
@@ -40,6 +42,17 @@ function parseList(text: string, name: string): number[] {
   return values;
 }
 
+/** The `--flags` between `node` and `src/main.ts` in package.json's start script; [] when it has another shape. */
+function startScriptFlags(root: string): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const m = /^node\s+((?:--\S+\s+)*)src\/main\.ts\b/.exec(pkg.scripts?.['start'] ?? '');
+    return m?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export function readSettings(env: Readonly<Record<string, string | undefined>>): BenchSettings {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const localNode = join(root, 'node_modules', '.bin', 'node');
@@ -48,6 +61,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   return Object.freeze({
     root,
     nodeBin: existsSync(localNode) ? localNode : process.execPath,
+    gatewayNodeFlags: startScriptFlags(root),
     quick,
     latencies: parseList(env['BENCH_LATENCY'] ?? '0,20', 'BENCH_LATENCY'),
     concurrencies: [1, 10],

@@ -7,6 +7,14 @@ import { argName } from './naming.ts';
 export const CONTROL_ARGS = new Set(['_count', '_offset', '_sort', '_cursor', '_reference', 'sourceId']);
 
 const descriptions = new WeakMap<SearchParamDef, string>();
+const argNames = new WeakMap<SearchParamDef, string>();
+
+/** The argument name of a search parameter, computed once per parameter (resolvers ask on every call). */
+function argNameOf(p: SearchParamDef): string {
+  let name = argNames.get(p);
+  if (name === undefined) argNames.set(p, (name = argName(p.code)));
+  return name;
+}
 
 /** One String argument per search parameter ('-' written '_'), as the HL7 FHIR GraphQL page specifies. */
 export function searchParamArgs(t: AnyRef, params: readonly SearchParamDef[]): Record<string, unknown> {
@@ -17,7 +25,7 @@ export function searchParamArgs(t: AnyRef, params: readonly SearchParamDef[]): R
       description = `${p.type} search parameter '${p.code}'${p.description ? `: ${p.description}` : ''}`;
       descriptions.set(p, description);
     }
-    args[argName(p.code)] = t.arg.string({ description });
+    args[argNameOf(p)] = t.arg.string({ description });
   }
   return args;
 }
@@ -34,7 +42,7 @@ export function pagingArgs(t: AnyRef): Record<string, unknown> {
 export function toSearchQuery(args: Record<string, unknown>, params: readonly SearchParamDef[]): [string, string][] {
   const query: [string, string][] = [];
   for (const p of params) {
-    const value = args[argName(p.code)];
+    const value = args[argNameOf(p)];
     if (value !== undefined && value !== null) query.push([p.code, String(value)]);
   }
   if (typeof args['_sort'] === 'string' && args['_sort'] !== '') query.push(['_sort', args['_sort']]);
