@@ -15,8 +15,27 @@ async function direct(path: string): Promise<Json> {
 }
 const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata'));
 
+const extras = [
+  {
+    resourceType: 'Provenance',
+    id: 'prov-1',
+    target: [{ reference: 'Patient/pat-0004' }],
+    recorded: '2024-01-02T03:04:05Z',
+    agent: [{ who: { reference: 'Practitioner/prac-001' } }],
+  },
+  {
+    resourceType: 'MedicationRequest',
+    id: 'medrx-contained',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/pat-0004' },
+    contained: [{ resourceType: 'Medication', id: 'med1', code: { text: 'Amoxicillin 500 mg' } }],
+    medicationReference: { reference: '#med1' },
+  },
+];
+
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 60 });
+  upstream = await startUpstream({ patients: 60, resources: extras });
   gw = await startGateway({ demo: upstream.baseUrl });
 });
 afterAll(async () => {
@@ -186,5 +205,23 @@ describe('core queries against a real FHIR server', () => {
     const res = await gw.gql(`{ a: Patient(id: "pat-0002") { id } b: Patient(id: "pat-0002") { id } c: PatientList(_count: 3) { id } d: PatientList(_count: 3) { id } }`);
     expect(res.errors).toBeUndefined();
     expect(upstreamCalls()).toHaveLength(2);
+  });
+
+  it('offers Reference(Any) parameters as reverse references where the pair exists: Patient.ProvenanceList(_reference: target)', async () => {
+    const res = await gw.gql(`{ Patient(id: "pat-0004") { ProvenanceList(_reference: target) { id recorded } } }`);
+    expect(res.errors).toBeUndefined();
+    expect((res.data as Json)['Patient']['ProvenanceList']).toEqual([{ id: 'prov-1', recorded: '2024-01-02T03:04:05Z' }]);
+  });
+
+  it('resolves #id references among contained resources, served through the Resource interface', async () => {
+    const res = await gw.gql(`{ MedicationRequest(id: "medrx-contained") {
+      contained { resourceType id ... on Medication { code { text } } }
+      medicationReference { reference resource { ... on Medication { id code { text } } } }
+    } }`);
+    expect(res.errors).toBeUndefined();
+    const mr = (res.data as Json)['MedicationRequest'];
+    expect(mr.contained).toEqual([{ resourceType: 'Medication', id: 'med1', code: { text: 'Amoxicillin 500 mg' } }]);
+    expect(mr.medicationReference.resource).toEqual({ id: 'med1', code: { text: 'Amoxicillin 500 mg' } });
+    expect(upstreamCalls()).toHaveLength(1); // the contained resource costs nothing upstream
   });
 });

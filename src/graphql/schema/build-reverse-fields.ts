@@ -9,17 +9,22 @@ import { argName, reverseEnumName } from './naming.ts';
 import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
 
 /**
- * For each target type: the referencing types and their reference parameters that name it as a target
- * (Reference(Any) parameters excepted, see below).
+ * For each target type: the referencing types and their reference parameters that can point at it.
+ * A Reference(Any) parameter (Provenance.target, Task.focus, AuditEvent.entity, ...) joins the `_reference` enum
+ * of a (target, referencing type) pair that exists through a parameter naming the target explicitly, so that
+ * `Patient { ProvenanceList(_reference: target) }` works; it does not create pairs of its own, which would put
+ * ~4,800 more fields with ~100,000 arguments on the schema (37 MB of SDL, seconds of start-up).
  */
 export function reverseIndex(model: FhirModel): Map<string, Map<string, SearchParamDef[]>> {
   const index = new Map<string, Map<string, SearchParamDef[]>>();
+  const anyParams: Array<[string, SearchParamDef]> = [];
   for (const referencing of model.resourceTypes) {
     for (const p of model.searchParams[referencing] ?? []) {
       if (p.type !== 'reference') continue;
-      // Reference(Any) parameters (Provenance.target, Task.focus, ...) would put ~4,800 more fields with ~100k
-      // arguments on every type (37 MB of SDL, seconds of start-up); they stay available as root searches.
-      if (p.anyTarget) continue;
+      if (p.anyTarget) {
+        anyParams.push([referencing, p]);
+        continue;
+      }
       for (const target of p.targets ?? []) {
         let byType = index.get(target);
         if (!byType) index.set(target, (byType = new Map()));
@@ -28,6 +33,9 @@ export function reverseIndex(model: FhirModel): Map<string, Map<string, SearchPa
         else byType.set(referencing, [p]);
       }
     }
+  }
+  for (const [referencing, p] of anyParams) {
+    for (const byType of index.values()) byType.get(referencing)?.push(p);
   }
   return index;
 }
