@@ -61,6 +61,8 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
   };
   let readiness: Promise<void> | undefined;
   const isReady = () => answered.size === sources.length;
+  /** Probes every source once (later failures are retried in the background by probe). */
+  const whenReady = () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined));
 
   const yoga = createGatewayYoga({ schema, config, sources: registry, referencePaths: referencePathIndex(model), logger, isReady });
   const server = createServer(yoga);
@@ -70,10 +72,9 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
     sources: registry,
     server,
     isReady,
-    whenReady: () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined)),
+    whenReady,
     async start() {
-      readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined);
-      readiness.catch(() => undefined); // failures are logged and retried by probe
+      whenReady().catch(() => undefined); // failures are logged and retried by probe
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
