@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { MockAgent } from 'undici';
 import type { Interceptable } from 'undici';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/upstream-client.ts';
@@ -64,4 +65,29 @@ export function sequence(pool: Interceptable, path: string, method: string, repl
     })
     .persist();
   return state;
+}
+
+/**
+ * A fresh MockAgent (network disabled) per test, closed after it, with a client bound to it and a reply
+ * sequence helper on its pool. Call once at the top of a test file.
+ */
+export function useMockUpstream() {
+  let current: { agent: MockAgent; pool: Interceptable } | undefined;
+  beforeEach(() => {
+    current = mockUpstream();
+  });
+  afterEach(async () => {
+    await current?.agent.close();
+  });
+  const mock = {
+    get agent(): MockAgent {
+      return current!.agent;
+    },
+    get pool(): Interceptable {
+      return current!.pool;
+    },
+    client: (overrides: Partial<UpstreamClientOptions> = {}) => newClient({ dispatcher: current!.agent, ...overrides }),
+    sequence: (path: string, method: string, replies: Reply[]) => sequence(current!.pool, path, method, replies),
+  };
+  return mock;
 }

@@ -1,25 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Interceptable, MockAgent } from 'undici';
+import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
-import type { UpstreamClientOptions } from '../../src/upstream/upstream-client.ts';
-import { mockUpstream, newClient, outcome, rejection, sequence as sequenceOn, type Reply } from './helpers.ts';
+import { outcome, rejection, useMockUpstream } from './helpers.ts';
 
-let agent: MockAgent;
-let pool: Interceptable;
-
-beforeEach(() => {
-  ({ agent, pool } = mockUpstream());
-});
-
-afterEach(async () => {
-  await agent.close();
-});
-
-function client(overrides: Partial<UpstreamClientOptions> = {}) {
-  return newClient({ dispatcher: agent, ...overrides });
-}
-
-const sequence = (path: string, method: string, replies: Reply[]) => sequenceOn(pool, path, method, replies);
+const mock = useMockUpstream();
+const { client, sequence } = mock;
 
 describe('UpstreamClient with MockAgent: success paths', () => {
   it('joins a base URL with a path prefix and sends FHIR JSON headers plus the source headers', async () => {
@@ -172,10 +156,10 @@ describe('UpstreamClient with MockAgent: error mapping', () => {
 
   it('maps a network error to UPSTREAM_UNAVAILABLE (after retrying a GET)', async () => {
     const econnreset = Object.assign(new Error('read ECONNRESET 10.0.0.1:443'), { code: 'ECONNRESET' });
-    pool.intercept({ path: '/fhir/Patient/1', method: 'GET' }).replyWithError(econnreset).times(3);
+    mock.pool.intercept({ path: '/fhir/Patient/1', method: 'GET' }).replyWithError(econnreset).times(3);
     const err = (await rejection(client().request({ method: 'GET', path: 'Patient/1' }))) as UpstreamError;
     expect(err.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(err.message).toBe("Upstream 'demo' is unavailable for GET Patient/1: connection reset");
-    expect(agent.pendingInterceptors()).toHaveLength(0); // all 3 attempts used
+    expect(mock.agent.pendingInterceptors()).toHaveLength(0); // all 3 attempts used
   });
 });

@@ -1,25 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Interceptable, MockAgent } from 'undici';
+import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
-import type { UpstreamAttemptInfo, UpstreamClientOptions } from '../../src/upstream/upstream-client.ts';
-import { JSON_HEADERS, mockUpstream, newClient, outcome, rejection, sequence as sequenceOn, type Reply } from './helpers.ts';
+import type { UpstreamAttemptInfo } from '../../src/upstream/upstream-client.ts';
+import { JSON_HEADERS, outcome, rejection, useMockUpstream } from './helpers.ts';
 
-let agent: MockAgent;
-let pool: Interceptable;
-
-beforeEach(() => {
-  ({ agent, pool } = mockUpstream());
-});
-
-afterEach(async () => {
-  await agent.close();
-});
-
-function client(overrides: Partial<UpstreamClientOptions> = {}) {
-  return newClient({ dispatcher: agent, ...overrides });
-}
-
-const sequence = (path: string, method: string, replies: Reply[]) => sequenceOn(pool, path, method, replies);
+const mock = useMockUpstream();
+const { client, sequence } = mock;
 
 describe('UpstreamClient with MockAgent: retries', () => {
   it('GET failing 503 twice then 200 costs exactly 3 upstream calls', async () => {
@@ -68,10 +53,10 @@ describe('UpstreamClient with MockAgent: retries', () => {
 
   it('never retries a POST on a network error', async () => {
     const econnreset = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
-    pool.intercept({ path: '/fhir/Patient', method: 'POST' }).replyWithError(econnreset).times(2);
+    mock.pool.intercept({ path: '/fhir/Patient', method: 'POST' }).replyWithError(econnreset).times(2);
     const err = (await rejection(client().request({ method: 'POST', path: 'Patient', body: '{}' }))) as UpstreamError;
     expect(err.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(agent.pendingInterceptors()).toHaveLength(1); // the second reply was never asked for
+    expect(mock.agent.pendingInterceptors()).toHaveLength(1); // the second reply was never asked for
   });
 
   it.each([400, 404, 500])('does not retry %i', async (status) => {
@@ -103,7 +88,7 @@ describe('UpstreamClient with MockAgent: concurrency, deadline, abort', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const order: string[] = [];
-    pool
+    mock.pool
       .intercept({ path: (p) => p.startsWith('/fhir/Patient/'), method: 'GET' })
       .reply(async (opts) => {
         inFlight++;
@@ -122,7 +107,7 @@ describe('UpstreamClient with MockAgent: concurrency, deadline, abort', () => {
 
   it('a queued request times out at its deadline without ever being sent', async () => {
     let calls = 0;
-    pool
+    mock.pool
       .intercept({ path: '/fhir/Slow', method: 'GET' })
       .reply(async () => {
         calls++;
