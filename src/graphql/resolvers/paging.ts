@@ -23,7 +23,7 @@ export function offsetOf(requested: number | null | undefined): number {
   return requested;
 }
 
-export function pathOf(info: GraphQLResolveInfo): (string | number)[] {
+function pathOf(info: GraphQLResolveInfo): (string | number)[] {
   const out: (string | number)[] = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) out.unshift(p.key);
   return out;

@@ -1,10 +1,6 @@
 import type { SearchParamDef } from '../fhir-model/model.types.ts';
-import type { SearchQuery } from '../../sources/search-query.ts';
 import type { AnyRef } from './build-fhir-types.ts';
 import { argName } from './naming.ts';
-
-/** Arguments that steer paging and routing rather than filter; never sent upstream as search filters. */
-export const CONTROL_ARGS = new Set(['_count', '_offset', '_sort', '_cursor', '_reference', 'sourceId']);
 
 const descriptions = new WeakMap<SearchParamDef, string>();
 const argNames = new WeakMap<SearchParamDef, string>();
@@ -49,4 +45,3 @@ export function toSearchQuery(args: Record<string, unknown>, params: readonly Se
   return query;
 }
 
-export type { SearchQuery };
