@@ -11,7 +11,8 @@ export function resourceKey(sourceId: string, resourceType: string, id: string, 
 
 /**
  * Reads by id, batched per source and type: one id is a plain read (GET Type/id), several become
- * `_id=a,b,c` searches; a versioned key is a vread. Results come back in key order; a missing id is a NOT_FOUND error in its own slot.
+ * `_id=a,b,c` searches; a versioned key is a vread. Results come back in key order; a missing id is a
+ * NOT_FOUND error in its own slot (the search itself succeeded, so no upstream status is claimed).
  */
 export function createResourceLoader(deps: LoaderDeps): ResourceLoader {
   return new DataLoader<string, FhirResource>(async (keys) => {
@@ -40,8 +41,8 @@ export function createResourceLoader(deps: LoaderDeps): ResourceLoader {
     await Promise.all([
       ...vreads,
       ...[...groups.values()].map(async ({ sourceId, resourceType, ids }) => {
-        const client = sourceOrThrow(deps, sourceId).client;
         try {
+          const client = sourceOrThrow(deps, sourceId).client;
           if (ids.size === 1) {
             const only = ids.values().next().value!;
             found.set(resourceKey(sourceId, resourceType, only), await client.read(resourceType, only, deps.call));
@@ -62,5 +63,5 @@ export function createResourceLoader(deps: LoaderDeps): ResourceLoader {
 }
 
 function notFound(sourceId: string, resourceType: string, id: string): UpstreamError {
-  return new UpstreamError(`${resourceType}/${id} was not found in source '${sourceId}'`, { code: 'NOT_FOUND', sourceId, upstreamStatus: 404 });
+  return new UpstreamError(`${resourceType}/${id} was not found in source '${sourceId}'`, { code: 'NOT_FOUND', sourceId });
 }
