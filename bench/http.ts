@@ -8,7 +8,21 @@ export interface BenchClient {
   getJson(url: string): Promise<unknown>;
   /** POST a GraphQL query; throws on a non-200 status or on `errors` in the response. */
   graphql(url: string, query: string): Promise<Record<string, unknown>>;
+  /** POST a GraphQL query; the status and the parsed body whatever they are (throws only when the body is not JSON). */
+  graphqlRaw(url: string, query: string): Promise<GraphqlAnswer>;
   close(): Promise<void>;
+}
+
+export interface GraphqlError {
+  readonly message?: string;
+  readonly path?: readonly (string | number)[];
+  readonly extensions?: Record<string, unknown>;
+}
+
+export interface GraphqlAnswer {
+  readonly status: number;
+  readonly data: Record<string, unknown> | null | undefined;
+  readonly errors: readonly GraphqlError[];
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -21,6 +35,13 @@ export function createClient(connections: number): BenchClient {
     bodyTimeout: REQUEST_TIMEOUT_MS,
     connectTimeout: 5_000,
   });
+  const post = (url: string, query: string) =>
+    request(url, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query }),
+    });
   return {
     async getJson(url) {
       const res = await request(url, { dispatcher: agent, headers: { accept: 'application/fhir+json' } });
@@ -30,13 +51,19 @@ export function createClient(connections: number): BenchClient {
       }
       return res.body.json();
     },
+    async graphqlRaw(url, query) {
+      const res = await post(url, query);
+      const text = await res.body.text();
+      let json: { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+      try {
+        json = JSON.parse(text) as typeof json;
+      } catch {
+        throw new Error(`POST ${url} -> ${res.statusCode}, not JSON: ${text.slice(0, 300)}`);
+      }
+      return { status: res.statusCode, data: json.data, errors: json.errors ?? [] };
+    },
     async graphql(url, query) {
-      const res = await request(url, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-        body: JSON.stringify({ query }),
-      });
+      const res = await post(url, query);
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`POST ${url} -> ${res.statusCode}: ${text.slice(0, 300)}`);
       const json = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: unknown[] };

@@ -16,6 +16,8 @@ export interface UpstreamHandle {
   urls(): Promise<string[]>;
   reset(): Promise<void>;
   setLatency(ms: number): Promise<void>;
+  /** true: every request except /metadata is received and never answered; false: normal again. */
+  setHang(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function startUpstream(root: string, nodeBin: string, options: Upst
     urls: async () => (await call({ op: 'urls' })).urls ?? [],
     reset: async () => void (await call({ op: 'reset' })),
     setLatency: async (ms) => void (await call({ op: 'latency', ms })),
+    setHang: async (on) => void (await call({ op: 'hang', on })),
     async stop() {
       if (child.connected) child.disconnect();
       if (!(await waitExit(child, STOP_TIMEOUT_MS))) await stopChild(child);
@@ -158,14 +161,22 @@ export interface GatewayOptions {
 
 /**
  * Spawns `node [flags] src/main.ts --host 127.0.0.1 --port 0 --log-level info --source demo=<upstream> [args]` and
- * resolves once it logged 'listening on http://...'. The environment is minimal so that nothing of the caller's
- * (PORT, LOG_LEVEL, GATEWAY_CONFIG...) leaks into the gateway's config.
+ * resolves once it logged 'listening on http://...'. With `upstreams` as a map, one `--source id=url` per entry (and
+ * none when it is empty: the sources then come from a config file in `args`). The environment is minimal so that
+ * nothing of the caller's (PORT, LOG_LEVEL, GATEWAY_CONFIG...) leaks into the gateway's config.
  */
-export async function startGateway(root: string, nodeBin: string, upstreamUrl: string, options: GatewayOptions = {}): Promise<GatewayHandle> {
+export async function startGateway(
+  root: string,
+  nodeBin: string,
+  upstreams: string | Readonly<Record<string, string>>,
+  options: GatewayOptions = {},
+): Promise<GatewayHandle> {
+  const sources = typeof upstreams === 'string' ? { demo: upstreams } : upstreams;
   const args = [
     ...(options.nodeFlags ?? []),
     join(root, 'src', 'main.ts'),
-    ...['--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--source', `demo=${upstreamUrl}`],
+    ...['--host', '127.0.0.1', '--port', '0', '--log-level', 'info'],
+    ...Object.entries(sources).flatMap(([id, url]) => ['--source', `${id}=${url}`]),
     ...(options.args ?? []),
   ];
   const spawnedAt = performance.now();
@@ -200,6 +211,17 @@ export async function startGateway(root: string, nodeBin: string, upstreamUrl: s
     });
   });
   return { url, pid: child.pid!, spawnedAt, listeningAt, output: () => out, stop: () => stopChild(child) };
+}
+
+/** Polls `${url}/ready` (every 20 ms) until it answers 2xx; throws after `timeoutMs`. */
+export async function waitReady(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise<void>((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gateway ${url} not ready within ${timeoutMs} ms`);
 }
 
 /** VmRSS and VmHWM (peak) of a process in MB, from /proc (Linux); undefined elsewhere. */

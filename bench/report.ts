@@ -1,8 +1,10 @@
 // Turns the measurements into one markdown report: the results table, the DESIGN §12 target checks,
 // cold start, and what the gateway sent upstream for one query of each scenario.
 import type { ColdStartRun } from './cold-start.ts';
+import { FED_DIRECT_ONE, FED_DIRECT_PARALLEL, FED_GATEWAY, type FederationResult, type HungRun } from './federation.ts';
 import { percentile } from './load.ts';
 import type { Scenario } from './scenarios.ts';
+import type { FederationSettings } from './settings.ts';
 
 export interface RunRow {
   readonly latencyMs: number;
@@ -13,8 +15,10 @@ export interface RunRow {
   readonly errors: number;
   readonly firstError: string | undefined;
   readonly elapsedMs: number;
-  /** Upstream requests in the measured phase (/metadata excluded). */
+  /** Upstream requests in the measured phase (/metadata excluded); over all sources in the federated runs. */
   readonly upstreamRequests: number;
+  /** Federated runs: the same per source. */
+  readonly upstreamBySource?: Readonly<Record<string, number>>;
 }
 
 export interface ScenarioTrace {
@@ -36,6 +40,8 @@ export interface ReportInput {
   readonly cold: readonly ColdStartRun[];
   readonly traces: readonly ScenarioTrace[];
   readonly gatewayRssAfterMb: number | undefined;
+  /** The federated part (bench/federation.ts); undefined when skipped. */
+  readonly federation?: { readonly result: FederationResult; readonly settings: FederationSettings } | undefined;
 }
 
 /** The control mode: the direct request through the bare pass-through proxy (bench/proxy-process.ts). */
@@ -177,9 +183,164 @@ function tracesSection(traces: readonly ScenarioTrace[]): string {
   return out.join('\n');
 }
 
+// ---- The federated part (bench/federation.ts) ----
+
+const sign = (n: number) => `${n >= 0 ? '+' : ''}${f1(n)}`;
+
+export function federatedTable(rows: readonly RunRow[], sourceIds: readonly string[]): string {
+  const lines = [
+    `| upstream latency (each source) | scenario | mode | conc. | n | p50 ms | p95 ms | p99 ms | req/s | upstream req/op: total (${sourceIds.join(' / ')}) | p50 − ${FED_DIRECT_ONE} p50 | 3 × ${FED_DIRECT_ONE} p50 (naive sequential) | errors |`,
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const one = find(rows, r.latencyMs, r.scenario.id, FED_DIRECT_ONE, r.concurrency);
+    const ops = Math.max(1, r.latencies.length + r.errors);
+    const bySource = sourceIds.map((id) => f2((r.upstreamBySource?.[id] ?? Number.NaN) / ops)).join(' / ');
+    const delta = one && r.mode !== FED_DIRECT_ONE ? sign(p50(r) - p50(one)) : '';
+    const seq = one ? 3 * p50(one) : Number.NaN;
+    const seqCell = r.mode === FED_GATEWAY && one ? `${f1(seq)} (gateway ${sign(p50(r) - seq)})` : r.mode === FED_DIRECT_ONE ? f1(seq) : '';
+    lines.push(
+      `| ${r.latencyMs} ms | ${r.scenario.id} ${r.scenario.title} | ${r.mode} | ${r.concurrency} | ${r.latencies.length} | ` +
+        `${f1(p50(r))} | ${f1(percentile(r.latencies, 95))} | ${f1(percentile(r.latencies, 99))} | ${f1(rps(r))} | ${f2(perOp(r))} (${bySource}) | ${delta} | ${seqCell} | ${r.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const hungMs = (r: HungRun) => r.samples.map((s) => s.ms);
+const hungFailures = (r: HungRun) => r.samples.filter((s) => s.problem !== undefined).length + r.transportErrors;
+const tally = (values: readonly (string | number)[]) => {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(String(v), (m.get(String(v)) ?? 0) + 1);
+  return [...m].map(([k, n]) => `${k} ×${n}`).join(', ') || '–';
+};
+
+export function hungTable(runs: readonly HungRun[], fed: FederationSettings): string {
+  const bound = fed.hungTimeoutMs + fed.hungSlackMs;
+  const h = fed.hungSourceId;
+  const lines = [
+    `| run | conc. | n | answers with the others' data and an error naming '${h}' | failures | p50 ms | p95 ms | max ms | answers ≤ ${bound} ms (timeout + ${fed.hungSlackMs}) | HTTP status | error codes | requests reaching '${h}' |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|',
+  ];
+  for (const r of runs) {
+    const ms = hungMs(r);
+    const within = ms.filter((x) => x <= bound).length;
+    lines.push(
+      `| ${r.name} | ${r.concurrency} | ${r.samples.length} | ${r.samples.length - r.samples.filter((s) => s.problem !== undefined).length} | ${hungFailures(r)} | ` +
+        `${f1(percentile(ms, 50))} | ${f1(percentile(ms, 95))} | ${f1(Math.max(...ms))} | ${within}/${ms.length} | ${tally(r.samples.map((s) => s.status))} | ` +
+        `${tally(r.samples.flatMap((s) => s.codes))} | ${Number.isNaN(r.hungSourceRequests) ? '(above)' : r.hungSourceRequests} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function federatedChecks(rows: readonly RunRow[], hung: readonly HungRun[], fed: FederationSettings): Check[] {
+  const checks: Check[] = [];
+  const lat = fed.latencyMs;
+  const searchBound = lat + 10;
+  const search = find(rows, lat, 'f2', FED_GATEWAY, 1);
+  if (search) {
+    const one = find(rows, lat, 'f2', FED_DIRECT_ONE, 1);
+    checks.push({
+      name: `f2 federated search (a page of 50 over 3 sources, ${lat} ms each), concurrency 1: p50`,
+      target: `≤ ${searchBound} ms${lat === 50 ? '' : ' (latency + 10)'}`,
+      measured: `${f1(p50(search))} ms (1 source directly: ${f1(one ? p50(one) : undefined)} ms; 3 sources one after the other: ~${f1(one ? 3 * p50(one) : undefined)} ms)`,
+      pass: p50(search) <= searchBound,
+    });
+  }
+  for (const id of ['f1', 'f2', 'f3', 'f4', 'f5']) {
+    const gwRows = rows.filter((r) => r.scenario.id === id && r.mode === FED_GATEWAY);
+    const max = gwRows[0]?.scenario.maxUpstreamPerQuery;
+    if (gwRows.length === 0 || max === undefined) continue;
+    const worst = Math.max(
+      ...gwRows.flatMap((r) => Object.values(r.upstreamBySource ?? {}).map((n) => n / Math.max(1, r.latencies.length + r.errors))),
+    );
+    checks.push({
+      name: `${id} ${gwRows[0]!.scenario.title}: upstream requests per source per GraphQL request (worst source, worst run)`,
+      target: `≤ ${max}`,
+      measured: f2(worst),
+      pass: worst <= max,
+    });
+  }
+  const bound = fed.hungTimeoutMs + fed.hungSlackMs;
+  for (const r of hung) {
+    if (r.samples.length === 0) continue;
+    const ms = hungMs(r);
+    const failures = hungFailures(r);
+    const failCheck = {
+      name: `one source hung, ${r.name}, concurrency ${r.concurrency}: answers without the others' data or without an error naming '${fed.hungSourceId}'`,
+      target: '0',
+      measured: `${failures} of ${r.samples.length + r.transportErrors}`,
+      pass: failures === 0,
+    };
+    if (r.name.startsWith('breaker on, circuit open')) {
+      checks.push(failCheck, {
+        name: `one source hung, ${r.name}, concurrency ${r.concurrency}: p50 (informative)`,
+        target: `≤ ${searchBound} ms (as a federated search without the hung source)`,
+        measured: `${f1(percentile(ms, 50))} ms (p95 ${f1(percentile(ms, 95))}, max ${f1(Math.max(...ms))})`,
+        pass: percentile(ms, 50) <= searchBound,
+      });
+      continue;
+    }
+    if (r.breaker) continue; // the few requests until the circuit opened are the breaker-off case again
+    checks.push(failCheck, {
+      name: `one source hung (timeoutMs ${fed.hungTimeoutMs}, retries 0), ${r.name}, concurrency ${r.concurrency}: slowest answer`,
+      target: `≤ ${bound} ms`,
+      measured: `max ${f1(Math.max(...ms))} ms (p50 ${f1(percentile(ms, 50))}, p95 ${f1(percentile(ms, 95))}, n ${ms.length})`,
+      pass: Math.max(...ms) <= bound,
+    });
+  }
+  return checks;
+}
+
+function federatedTraces(result: FederationResult): string {
+  const out: string[] = [];
+  for (const t of result.traces) {
+    const items = Object.entries(t.items).map(([mode, n]) => `"${mode}" ${n}`).join('; ');
+    const total = Object.values(t.urlsBySource).reduce((n, u) => n + u.length, 0);
+    out.push(`- **${t.scenario.id} ${t.scenario.title}** — items fetched: ${items}. Gateway upstream requests (${total}):`);
+    for (const [id, urls] of Object.entries(t.urlsBySource)) {
+      for (const u of urls) out.push(`  - ${id}: \`${u.length > 120 ? u.slice(0, 117) + '...' : u}\``);
+    }
+    out.push(`  - ${FED_DIRECT_ONE} (source ${Object.keys(t.urlsBySource)[0]}): ${t.directDescription}`);
+    out.push(`  - ${FED_DIRECT_PARALLEL}: the same client on every source at once, each with its own patient (no merge; items summed)`);
+  }
+  return out.join('\n');
+}
+
+function federationSection(result: FederationResult, fed: FederationSettings): string[] {
+  const h = fed.hungSourceId;
+  return [
+    `### 3 sources (${fed.sourceIds.join(', ')}), ${fed.latencyMs} ms injected latency each`,
+    `Three upstream processes (same seed, id prefixes ${fed.sourceIds.map((id) => `\`${id}-\``).join(', ')}: the same people under other ids), ` +
+      `one gateway with all three (\`.bench-out/gateway-3-sources.json\`: sources only, defaults otherwise). ` +
+      `f1..f5 are s1..s5 without \`sourceId\`: \`Patient(id:)\` is asked of every source, \`PatientList\` merges a page from each. ` +
+      `"${FED_DIRECT_ONE}": the scenario's best direct client against source ${fed.sourceIds[0]} alone (the single-source baseline); ` +
+      `"${FED_DIRECT_PARALLEL}": that client against all three at once (a client-side fan-out, no merge); ` +
+      `"3 × ${FED_DIRECT_ONE} p50": the naive sequential 3-source time, computed.`,
+    '',
+    federatedTable(result.rows, fed.sourceIds),
+    '',
+    `### A federated search with one source hung`,
+    `f2's query (\`PatientList(_count: 50)\`, no \`sourceId\`) while source '${h}' receives every request and never answers ` +
+      `(other sources: ${fed.latencyMs} ms latency). Source '${h}': \`timeoutMs: ${fed.hungTimeoutMs}, retries: 0\`, ` +
+      `circuit breaker ${result.hungCircuitConfig === undefined ? 'key left out (not accepted)' : `\`${JSON.stringify(result.hungCircuitConfig)}\``} in the "breaker off" runs, ` +
+      `\`${JSON.stringify(fed.breaker)}\` in the "breaker on" runs (a fresh gateway each). An answer counts when it has 50 Patients, ` +
+      `all from the live sources and from each of them, and an error with \`extensions.source: '${h}'\` at path \`PatientList\`.`,
+    '',
+    hungTable(result.hung, fed),
+    ...(result.notes.length > 0 ? ['', ...result.notes.map((n) => `- ${n}`)] : []),
+  ];
+}
+
 export function renderReport(input: ReportInput, latencies: readonly number[]): { markdown: string; checks: Check[] } {
-  const checks = targetChecks(input.rows, input.cold, latencies);
-  const errors = input.rows.filter((r) => r.errors > 0);
+  const fed = input.federation;
+  const checks = [
+    ...targetChecks(input.rows, input.cold, latencies),
+    ...(fed ? federatedChecks(fed.result.rows, fed.result.hung, fed.settings) : []),
+  ];
+  const allRows = [...input.rows, ...(fed?.result.rows ?? [])];
+  const errors = allRows.filter((r) => r.errors > 0);
   const parts = [
     input.header,
     '### Results',
@@ -192,8 +353,11 @@ export function renderReport(input: ReportInput, latencies: readonly number[]): 
     input.cold.length === 0 ? '(skipped: BENCH_COLD=0)' : coldTable(input.cold),
     input.gatewayRssAfterMb === undefined ? '' : `\nRSS of the benchmarked gateway process after the whole suite: ${f1(input.gatewayRssAfterMb)} MB.`,
     '',
+    ...(fed ? ['', ...federationSection(fed.result, fed.settings)] : ['', '### 3 sources / one source hung', '(skipped: BENCH_FEDERATION=0)']),
+    '',
     '### One query of each scenario (upstream latency 0, one request on its own)',
     tracesSection(input.traces),
+    ...(fed ? ['', '### One query of each federated scenario (upstream latency 0, one request on its own)', federatedTraces(fed.result)] : []),
   ];
   if (errors.length > 0) {
     parts.push('', '### Errors', ...errors.map((r) => `- ${r.latencyMs} ms ${r.scenario.id} ${r.mode} c${r.concurrency}: ${r.errors} × ${r.firstError ?? '?'}`));

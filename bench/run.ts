@@ -1,53 +1,47 @@
-// `npm run bench`: four processes on 127.0.0.1 —
+// `npm run bench`: first four processes on 127.0.0.1 —
 //   1. the upstream FHIR server (Medplum in-memory, 100 patients, seed 1, injected latency), a forked child
 //      with an IPC control channel (request counter, latency);
 //   2. the gateway, `node src/main.ts --source demo=<upstream> --port 0`, a spawned child;
 //   3. a bare pass-through proxy (bench/proxy-process.ts), a control for the cost of one extra process hop;
 //   4. this process: the load generator (closed loop, undici keep-alive) and the report.
 // Each scenario runs at concurrency 1 and 10, through the gateway and directly against the upstream, for
-// every upstream latency in BENCH_LATENCY (default 0,20). Prints one markdown report and writes it to
-// .bench-out/latest.md. See BENCHMARKS.md for the method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD.
+// every upstream latency in BENCH_LATENCY (default 0,20). Then the federated part (bench/federation.ts): three
+// upstreams with 50 ms latency each and a gateway over all three (the five scenarios in federated form), then one
+// of them hung. Prints one markdown report and writes it to .bench-out/latest.md. See BENCHMARKS.md for the
+// method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD, BENCH_FEDERATION=0, BENCH_FED_LATENCY.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { measureColdStart, type ColdStartRun } from './cold-start.ts';
+import { runFederation, type FederationResult } from './federation.ts';
 import { createClient } from './http.ts';
 import { runLoad } from './load.ts';
-import { memoryOf, startGateway, startProxy, startUpstream, type GatewayHandle, type ProxyHandle, type UpstreamHandle } from './processes.ts';
+import { memoryOf, startGateway, startProxy, startUpstream, waitReady, type GatewayHandle, type ProxyHandle, type UpstreamHandle } from './processes.ts';
 import { PROXY_MODE, renderReport, type RunRow, type ScenarioTrace } from './report.ts';
 import { SCENARIOS, type FhirGet, type Scenario } from './scenarios.ts';
 import { readSettings } from './settings.ts';
 
-const WATCHDOG_MS = 12 * 60_000;
-const READY_TIMEOUT_MS = 20_000;
+const WATCHDOG_MS = 15 * 60_000;
 
 const settings = readSettings(process.env);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let upstream: UpstreamHandle | undefined;
 let gateway: GatewayHandle | undefined;
 let proxy: ProxyHandle | undefined;
+/** Children of the federated part, stopped (again: stop() is idempotent) on every exit path, newest first. */
+const tracked: Array<{ stop(): Promise<void> }> = [];
 const stopAll = async () => {
   await gateway?.stop().catch(() => undefined);
   await proxy?.stop().catch(() => undefined);
   await upstream?.stop().catch(() => undefined);
+  for (const child of [...tracked].reverse()) await child.stop().catch(() => undefined);
 };
 const watchdog = setTimeout(() => {
   log(`watchdog: still running after ${WATCHDOG_MS / 60_000} min, giving up`);
   void stopAll().finally(() => process.exit(3));
 }, WATCHDOG_MS);
 watchdog.unref();
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`gateway ${url} not ready within ${READY_TIMEOUT_MS} ms`);
-}
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -137,6 +131,12 @@ async function main(): Promise<number> {
   const rssAfter = memoryOf(gateway.pid)?.rssMb;
   await gwClient.close();
   await directClient.close();
+  // The single-source processes are done: stop them so that the federated part has the machine to itself.
+  await stopAll();
+
+  const fed = settings.federation;
+  let federation: FederationResult | undefined;
+  if (fed.enabled) federation = await runFederation({ settings, log, track: (child) => void tracked.push(child) });
 
   const header = [
     `## Run of ${new Date().toISOString()}`,
@@ -146,15 +146,31 @@ async function main(): Promise<number> {
     `- JIT warm-up once per mode (≤ ${warmBounds.maxRequests} requests / ${warmBounds.maxMs} ms at concurrency 1), then per run: warm-up ≤ ${settings.bounds.warmupRequests} requests / ${settings.bounds.warmupMaxMs} ms, then ≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms measured` +
       `${settings.quick ? ' (BENCH_QUICK=1: indicative only)' : ''}`,
     `- gateway: \`node ${[...settings.gatewayNodeFlags, 'src/main.ts'].join(' ')}\` (node flags as in package.json's start script), config: defaults; clients: undici Agent, keep-alive, ${settings.clientConnections} connections per origin`,
+    fed.enabled
+      ? `- federated part: ${fed.sourceIds.length} more upstream processes (same server, ${settings.patients} patients, seed ${settings.seed}, id prefixes ${fed.sourceIds.join('/')}), ` +
+        `${fed.latencyMs} ms injected latency each; a gateway over all of them (own process); same warm-up and per-run bounds; the single-source processes are stopped first`
+      : '- federated part: skipped (BENCH_FEDERATION=0)',
     `- suite wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
     '',
   ].join('\n');
-  const { markdown, checks } = renderReport({ header, rows, cold, traces, gatewayRssAfterMb: rssAfter }, settings.latencies);
+  const { markdown, checks } = renderReport(
+    { header, rows, cold, traces, gatewayRssAfterMb: rssAfter, federation: federation && { result: federation, settings: fed } },
+    settings.latencies,
+  );
   process.stdout.write(markdown);
   writeFileSync(join(settings.outDir, 'latest.md'), markdown);
   writeFileSync(
     join(settings.outDir, 'latest.json'),
-    JSON.stringify({ rows: rows.map((r) => ({ ...r, scenario: r.scenario.id })), cold, checks }, null, 1) + '\n',
+    JSON.stringify(
+      {
+        rows: [...rows, ...(federation?.rows ?? [])].map((r) => ({ ...r, scenario: r.scenario.id })),
+        hung: federation?.hung,
+        cold,
+        checks,
+      },
+      null,
+      1,
+    ) + '\n',
   );
   log(`wrote .bench-out/latest.md (${checks.filter((c) => c.pass === false).length} target check(s) failed)`);
   return 0;

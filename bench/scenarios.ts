@@ -1,6 +1,9 @@
-// The benchmark scenarios (single source): one GraphQL query each, and the same work done directly
-// against the upstream FHIR REST API the way a client would do it. Every mode returns the number of
-// items it obtained, so that the run can check that gateway and direct modes fetched the same data.
+// The benchmark scenarios: one GraphQL query each, and the same work done directly against the upstream
+// FHIR REST API the way a client would do it. Every mode returns the number of items it obtained, so that
+// the run can check that gateway and direct modes fetched the same data. `coreScenarios` builds the five
+// core scenarios for a patient id: SCENARIOS (s1..s5) for the single-source run, and, with another id and
+// variant, their federated form (f1..f5, bench/federation.ts): the same queries without `sourceId`, so the
+// gateway asks every source.
 // No code/date search parameters: Medplum's in-memory token and date searches are slow FHIRPath scans
 // (~0.5 s at 100 patients) and would measure the upstream only.
 
@@ -30,7 +33,6 @@ export interface Scenario {
 type Json = Record<string, any>;
 interface Bundle { entry?: Array<{ resource?: Json }>; link?: Array<{ relation?: string; url?: string }> }
 
-const PATIENT_ID = 'pat-0001';
 const LIST_COUNT = 20;
 const REVERSE_TYPES = ['Observation', 'Condition', 'Encounter'] as const;
 /** Page size of the smart client's batched searches (the gateway uses limits.maxCount = 500 too). */
@@ -67,7 +69,19 @@ const patientRefs = (p: Json): string[] =>
 const hasName = (r: Json | undefined): boolean =>
   !!r && (r['resourceType'] === 'Organization' ? typeof r['name'] === 'string' : typeof r['name']?.[0]?.family === 'string');
 
-export const SCENARIOS: readonly Scenario[] = [
+export interface ScenarioVariant {
+  /** Scenario ids become `${idPrefix}1`..`${idPrefix}5`. */
+  readonly idPrefix: string;
+  /** Appended to every title, e.g. ' over 3 sources'. */
+  readonly titleSuffix: string;
+}
+
+/** The five core scenarios, reading `PATIENT_ID` where they need one patient (s1, s3). */
+export function coreScenarios(PATIENT_ID: string, variant: ScenarioVariant = { idPrefix: 's', titleSuffix: '' }): Scenario[] {
+  return CORE(PATIENT_ID).map((s) => ({ ...s, id: `${variant.idPrefix}${s.id.slice(1)}`, title: s.title + variant.titleSuffix }));
+}
+
+const CORE = (PATIENT_ID: string): Scenario[] => [
   {
     id: 's1',
     title: 'one Patient by id',
@@ -200,3 +214,5 @@ export const SCENARIOS: readonly Scenario[] = [
     maxUpstreamPerQuery: 4,
   },
 ];
+
+export const SCENARIOS: readonly Scenario[] = coreScenarios('pat-0001');

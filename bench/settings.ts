@@ -2,6 +2,8 @@
 //   BENCH_LATENCY=0,20   injected upstream latencies (ms), the whole suite runs once per value
 //   BENCH_QUICK=1        fewer iterations (smoke run, ~1 min): numbers are indicative only
 //   BENCH_COLD=3         cold-start runs (0 skips them)
+//   BENCH_FEDERATION=0   skip the federated part (3 sources; one source hung)
+//   BENCH_FED_LATENCY=50 injected latency (ms) of each of the 3 sources in the federated part
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,24 @@ export interface LoadBounds {
   readonly warmupRequests: number;
   /** Warm-up stops starting new requests after this many ms. */
   readonly warmupMaxMs: number;
+}
+
+export interface FederationSettings {
+  readonly enabled: boolean;
+  /** Source ids, also the id prefixes of their data (same seed: the same people under other ids). */
+  readonly sourceIds: readonly string[];
+  /** Injected latency of every source. */
+  readonly latencyMs: number;
+  /** The source that hangs in the hung-source runs (its timeoutMs is `hungTimeoutMs`, retries 0). */
+  readonly hungSourceId: string;
+  readonly hungTimeoutMs: number;
+  /** Allowance over the hung source's timeout (DESIGN §12: timeout + 50 ms). */
+  readonly hungSlackMs: number;
+  /** Measured requests (and a time budget) of each hung-source run, per concurrency. */
+  readonly hungBounds: ReadonlyArray<{ readonly concurrency: number; readonly maxRequests: number; readonly maxMs: number }>;
+  /** The breaker of the breaker run; the requests that run sends at concurrency 1, and after it at 10. */
+  readonly breaker: { readonly failureThreshold: number; readonly resetTimeoutMs: number };
+  readonly breakerBounds: { readonly serialRequests: number; readonly serialMaxMs: number; readonly c10Requests: number; readonly c10MaxMs: number };
 }
 
 export interface BenchSettings {
@@ -32,6 +52,7 @@ export interface BenchSettings {
   /** Connections per origin of the benchmark's own HTTP clients (the gateway's default maxConnections is 16). */
   readonly clientConnections: number;
   readonly outDir: string;
+  readonly federation: FederationSettings;
 }
 
 function parseList(text: string, name: string): number[] {
@@ -73,5 +94,21 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     seed: 1,
     clientConnections: 16,
     outDir: join(root, '.bench-out'),
+    federation: Object.freeze({
+      enabled: env['BENCH_FEDERATION'] !== '0' && env['BENCH_FEDERATION'] !== 'false',
+      sourceIds: ['a', 'b', 'c'],
+      latencyMs: parseList(env['BENCH_FED_LATENCY'] ?? '50', 'BENCH_FED_LATENCY')[0]!,
+      hungSourceId: 'c',
+      hungTimeoutMs: 1000,
+      hungSlackMs: 50,
+      hungBounds: quick
+        ? [{ concurrency: 1, maxRequests: 4, maxMs: 5000 }, { concurrency: 10, maxRequests: 20, maxMs: 3000 }]
+        : [{ concurrency: 1, maxRequests: 20, maxMs: 25_000 }, { concurrency: 10, maxRequests: 100, maxMs: 12_000 }],
+      breaker: { failureThreshold: 5, resetTimeoutMs: 30_000 },
+      // The breaker run stays well inside resetTimeoutMs after the circuit opened (≈ 5 × timeout, then fail-fast).
+      breakerBounds: quick
+        ? { serialRequests: 10, serialMaxMs: 10_000, c10Requests: 50, c10MaxMs: 1500 }
+        : { serialRequests: 40, serialMaxMs: 15_000, c10Requests: 300, c10MaxMs: 2500 },
+    }),
   });
 }

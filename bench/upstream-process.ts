@@ -4,6 +4,8 @@
 //   { id, op: 'urls' }             -> { id, urls }    their method + URL, in arrival order
 //   { id, op: 'reset' }            -> { id }
 //   { id, op: 'latency', ms }      -> { id }
+//   { id, op: 'hang', on }         -> { id }          on: every request except /metadata is received and never
+//                                                     answered (the memory server's 'hang' fault); off: normal
 // On start it sends { ready: true, baseUrl }. It exits when the parent disconnects.
 import { startMemoryFhirServer } from '../src/demo/memory-fhir-server.ts';
 
@@ -11,13 +13,16 @@ export interface UpstreamProcessOptions {
   patients: number;
   seed: number;
   latencyMs: number;
+  /** Prefix of every id (`a` gives `a-pat-0001`); same seed and another prefix: the same people, other ids. */
+  idPrefix?: string;
 }
 
 export type ControlRequest =
   | { id: number; op: 'count' }
   | { id: number; op: 'urls' }
   | { id: number; op: 'reset' }
-  | { id: number; op: 'latency'; ms: number };
+  | { id: number; op: 'latency'; ms: number }
+  | { id: number; op: 'hang'; on: boolean };
 
 export interface ControlReply { id: number; count?: number; urls?: string[]; error?: string }
 
@@ -25,7 +30,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as UpstreamProcessOptions;
 const server = await startMemoryFhirServer({
   host: '127.0.0.1',
   port: 0,
-  data: { patients: options.patients, seed: options.seed },
+  data: { patients: options.patients, seed: options.seed, ...(options.idPrefix ? { idPrefix: options.idPrefix } : {}) },
   latencyMs: options.latencyMs,
 });
 
@@ -47,6 +52,9 @@ process.on('message', (raw: unknown) => {
       break;
     case 'latency':
       server.setLatency(msg.ms);
+      break;
+    case 'hang':
+      server.setFault(msg.on ? (req) => (isMetadata(req.url) ? undefined : { kind: 'hang' }) : undefined);
       break;
     default:
       reply.error = `unknown op ${JSON.stringify((msg as { op?: unknown }).op)}`;

@@ -137,19 +137,19 @@ function buildTypes(sd: StructureDefinition, kind: 'resource' | 'datatype', out:
 }
 
 /**
- * Element paths a reference search parameter looks at, for one base type: 'Observation.subject.where(resolve() is
- * Patient) | ...' -> ['subject']; '(X.value as Reference)' -> ['valueReference']. Undefined when any part of the
- * expression is more than a plain path, so that the gateway falls back to scanning every reference.
+ * Element paths a search parameter looks at, for one base type: 'Observation.subject.where(resolve() is
+ * Patient) | ...' -> ['subject']; '(X.effective as dateTime)' -> ['effectiveDateTime']. Undefined when any part of
+ * the expression is more than a plain path (the gateway then scans every reference, and cannot sort locally).
  */
-function referencePaths(expression: string | undefined, base: string): string[] | undefined {
+function elementPaths(expression: string | undefined, base: string): string[] | undefined {
   if (!expression) return undefined;
   const paths: string[] = [];
   for (let part of expression.split('|')) {
     part = part.trim().replace(/^\((.*)\)$/, '$1').trim();
     if (!part.startsWith(base + '.')) continue;
     part = part.slice(base.length + 1).replace(/\.where\(resolve\(\) is [A-Za-z]+\)$/, '');
-    const asRef = /^(.*) as Reference$/.exec(part);
-    if (asRef) part = asRef[1]! + 'Reference';
+    const as = /^(.*) as ([A-Za-z]+)$/.exec(part);
+    if (as) part = as[1]! + as[2]![0]!.toUpperCase() + as[2]!.slice(1);
     if (!/^[a-zA-Z]+(\.[a-zA-Z]+)*$/.test(part)) return undefined;
     paths.push(part);
   }
@@ -189,7 +189,7 @@ export function buildFhirModel(): FhirModel {
         if (!COMMON_PARAMS.has(p.code)) continue;
         for (const t of resourceTypes) searchParams[t]!.push(def);
       } else if (resourceSet.has(base)) {
-        const paths = p.type === 'reference' ? referencePaths(p.expression, base) : undefined;
+        const paths = p.type === 'composite' ? undefined : elementPaths(p.expression, base);
         searchParams[base]!.push(paths ? { ...def, paths } : def);
       }
     }

@@ -1,11 +1,10 @@
 /**
- * What `npm start` runs (through main.ts): reads the config, starts the embedded demo FHIR server when no
+ * What `npm start` runs (through main.ts): reads the config, starts the two embedded demo FHIR servers when no
  * source is configured, builds and starts the app, and stops it on SIGTERM/SIGINT.
  */
 import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
-import { ConfigError, HelpRequested, loadConfig, type Config, type SourceConfig } from './config/load-config.ts';
-import { DEFAULT_SOURCE } from './config/defaults.ts';
+import { ConfigError, HelpRequested, loadConfig, type Config } from './config/load-config.ts';
 
 let config: Config;
 try {
@@ -27,15 +26,11 @@ const stoppers: Array<() => Promise<void>> = [];
 
 if (config.sources.length === 0) {
   // Loaded only when needed: the demo pulls in Medplum's FHIR server and its definitions.
-  const { startMemoryFhirServer } = await import('./demo/memory-fhir-server.ts');
-  const demo = await startMemoryFhirServer({ host: '127.0.0.1', port: 0, data: { patients: config.demo.patients, seed: config.demo.seed } });
+  const { startDemoSources } = await import('./demo/demo-sources.ts');
+  const demo = await startDemoSources(config);
   stoppers.push(() => demo.close());
-  const source: SourceConfig = { ...DEFAULT_SOURCE, id: 'demo', baseUrl: demo.baseUrl, resourceTypes: null, headers: {}, auth: { type: 'none' } };
-  config = Object.freeze({ ...config, sources: Object.freeze([source]) });
-  logger.info(
-    `No source configured: started the embedded demo FHIR R4 server (Medplum in-memory) at ${demo.baseUrl} ` +
-      `with ${config.demo.patients} synthetic patients (seed ${config.demo.seed}). Use --source ID=BASE_URL for a real server.`,
-  );
+  config = demo.config;
+  logger.info(`No source configured: ${demo.description}. Use --source ID=BASE_URL for real servers.`);
 }
 
 const app = createApp(config, logger);

@@ -115,10 +115,10 @@ export function checkSourceId(value: unknown, report: Report): string | undefine
 }
 
 /**
- * An absolute http(s) URL, normalised to `scheme://host[:port][/path]` without trailing slash.
- * A query, a fragment or credentials are errors (they would be silently lost, or leak in logs).
+ * An absolute http(s) URL without credentials or fragment (and, with `allowQuery` false, without query string).
+ * Credentials are never echoed; `credentialsHint` says where they belong instead.
  */
-export function normaliseBaseUrl(value: unknown, report: Report): string | undefined {
+export function checkHttpUrl(value: unknown, report: Report, opts: { allowQuery: boolean; credentialsHint: string }): URL | undefined {
   if (typeof value !== 'string') {
     report(`must be an absolute http(s) URL (${got(value)})`);
     return undefined;
@@ -132,7 +132,7 @@ export function normaliseBaseUrl(value: unknown, report: Report): string | undef
   }
   if (url.username !== '' || url.password !== '') {
     // Never echo the value: it holds credentials.
-    report('must not contain credentials (user:password@); use bearerToken / bearerTokenEnv or headers');
+    report(`must not contain credentials (user:password@)${opts.credentialsHint}`);
     return undefined;
   }
   const shown = quote(value);
@@ -140,7 +140,7 @@ export function normaliseBaseUrl(value: unknown, report: Report): string | undef
     report(`must use http or https (got ${shown})`);
     return undefined;
   }
-  if (url.search !== '' || value.includes('?')) {
+  if (!opts.allowQuery && (url.search !== '' || value.includes('?'))) {
     report(`must not have a query string (got ${shown})`);
     return undefined;
   }
@@ -148,12 +148,52 @@ export function normaliseBaseUrl(value: unknown, report: Report): string | undef
     report(`must not have a fragment (got ${shown})`);
     return undefined;
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return url;
+}
+
+/**
+ * An absolute http(s) URL, normalised to `scheme://host[:port][/path]` without trailing slash.
+ * A query, a fragment or credentials are errors (they would be silently lost, or leak in logs).
+ */
+export function normaliseBaseUrl(value: unknown, report: Report): string | undefined {
+  const url = checkHttpUrl(value, report, { allowQuery: false, credentialsHint: '; use bearerToken / bearerTokenEnv or headers' });
+  return url === undefined ? undefined : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 export function checkResourceType(value: unknown, report: Report): string | undefined {
   if (typeof value !== 'string' || !RESOURCE_TYPE.test(value)) {
     report(`must be a FHIR resource type name in PascalCase, e.g. Patient (${got(value)})`);
+    return undefined;
+  }
+  return value;
+}
+
+/** `urn:<nid>:<nss>` (RFC 8141: a 2-32 character namespace id, then anything without spaces). */
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:[^\s]+$/i;
+
+/**
+ * An identifier system: an absolute URI, urn: or http(s):, kept exactly as written (FHIR matches systems as exact
+ * strings, so 'http://X.org/id' and 'http://x.org/id' are different systems).
+ */
+export function checkIdentifierSystem(value: unknown, report: Report): string | undefined {
+  const hint = 'an absolute URI such as "urn:oid:2.16.840.1.113883.2.4.6.3" or "http://hl7.org/fhir/sid/us-ssn"';
+  if (typeof value !== 'string') {
+    report(`must be ${hint} (${got(value)})`);
+    return undefined;
+  }
+  if (/^urn:/i.test(value)) {
+    if (URN.test(value)) return value;
+    report(`must be ${hint}: a urn: needs a namespace and a value, without spaces (got ${quote(value)})`);
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || /\s/.test(value) || url.host === '') {
+    report(`must be ${hint} (got ${quote(value)})`);
     return undefined;
   }
   return value;

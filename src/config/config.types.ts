@@ -5,7 +5,35 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
-export type SourceAuth = { readonly type: 'none' } | { readonly type: 'bearer'; readonly token: string };
+export type SourceAuth =
+  | { readonly type: 'none' }
+  | { readonly type: 'bearer'; readonly token: string }
+  | SmartBackendAuthConfig;
+
+/**
+ * SMART Backend Services (client_credentials grant, `private_key_jwt` client authentication).
+ * The key is a secret: never log it.
+ */
+export interface SmartBackendAuthConfig {
+  readonly type: 'smart-backend';
+  /** Token endpoint; null = discovered from `{baseUrl}/.well-known/smart-configuration` (`token_endpoint`). */
+  readonly tokenUrl: string | null;
+  readonly clientId: string;
+  /** Space-separated scopes requested, e.g. 'system/*.read' (SMART v1) or 'system/*.rs' (v2). */
+  readonly scope: string;
+  readonly algorithm: 'RS384' | 'ES384';
+  /** The private key: PKCS#8 PEM text, or a private JWK as JSON text (checked at startup). */
+  readonly privateKey: string;
+  /** `kid` header of the assertion (the key's id in the client's registered JWKS); null = none. */
+  readonly keyId: string | null;
+}
+
+export interface CircuitBreakerConfig {
+  /** Consecutive failed requests (transport errors, timeouts, 5xx after retries) that open the circuit; 0 = no breaker (default 5). */
+  readonly failureThreshold: number;
+  /** How long the circuit stays open before one probe request is let through (default 30000). */
+  readonly resetTimeoutMs: number;
+}
 
 export interface SourceConfig {
   /** Slug, /^[a-z][a-z0-9-]{0,31}$/, unique among sources. */
@@ -28,6 +56,15 @@ export interface SourceConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** The token is a secret: never log it. */
   readonly auth: Readonly<SourceAuth>;
+  readonly circuitBreaker: CircuitBreakerConfig;
+}
+
+export interface IdentityConfig {
+  /**
+   * Identifier systems (URIs) whose values identify one person across sources (e.g. a national id).
+   * `Patient.sameAs` matches on these and nothing else. Empty = sameAs always returns [].
+   */
+  readonly patientIdentifierSystems: readonly string[];
 }
 
 export interface LimitsConfig {
@@ -69,6 +106,9 @@ export interface Config {
   /** NODE_ENV === 'production'. */
   readonly production: boolean;
   readonly demo: DemoConfig;
+  readonly identity: IdentityConfig;
+  /** How often each source's CapabilityStatement is read again (default 300000; 0 = only at start). */
+  readonly capabilityRefreshMs: number;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

@@ -1,4 +1,4 @@
-import type { DemoConfig, LimitsConfig, LogLevel } from './config.types.ts';
+import type { CircuitBreakerConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel, SmartBackendAuthConfig } from './config.types.ts';
 
 export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -19,6 +19,8 @@ export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
   maxUrlLength: 2000,
 });
 
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, resetTimeoutMs: 30_000 });
+
 /** Defaults of the per-source settings that have one (id and baseUrl are always required). */
 export const DEFAULT_SOURCE = Object.freeze({
   timeoutMs: 10_000,
@@ -26,7 +28,20 @@ export const DEFAULT_SOURCE = Object.freeze({
   maxConnections: 16,
   maxConcurrency: 32,
   retries: 2,
+  circuitBreaker: DEFAULT_CIRCUIT_BREAKER,
 });
+
+export const SMART_ALGORITHMS: readonly SmartBackendAuthConfig['algorithm'][] = Object.freeze(['RS384', 'ES384']);
+
+/** Defaults of a source's `smartBackend` keys that have one. */
+export const DEFAULT_SMART_BACKEND = Object.freeze({
+  scope: 'system/*.read',
+  algorithm: 'RS384' as SmartBackendAuthConfig['algorithm'],
+});
+
+export const DEFAULT_IDENTITY: IdentityConfig = Object.freeze({ patientIdentifierSystems: Object.freeze([]) });
+
+export const DEFAULT_CAPABILITY_REFRESH_MS = 300_000;
 
 export interface IntRange {
   readonly min: number;
@@ -41,6 +56,7 @@ const TIMEOUT: IntRange = { min: 1, max: 600_000 };
  */
 export const BOUNDS = Object.freeze({
   port: { min: 0, max: 65_535 },
+  capabilityRefreshMs: { min: 0, max: 86_400_000 },
   demo: Object.freeze({
     patients: { min: 0, max: 100_000 },
     seed: { min: 0, max: 4_294_967_295 },
@@ -60,5 +76,9 @@ export const BOUNDS = Object.freeze({
     maxConnections: { min: 1, max: 1024 },
     maxConcurrency: { min: 1, max: 10_000 },
     retries: { min: 0, max: 10 },
+  }),
+  circuitBreaker: Object.freeze({
+    failureThreshold: { min: 0, max: 1000 },
+    resetTimeoutMs: TIMEOUT,
   }),
 });

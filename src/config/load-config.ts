@@ -5,17 +5,23 @@
  * `--help` throws HelpRequested instead (before anything else is checked).
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Config, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig } from './config.types.ts';
 import type { Report } from './checks.ts';
 import type { FileLayer } from './validate-file.ts';
 import { ConfigError, HelpRequested } from './config-error.ts';
-import { BOUNDS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE } from './defaults.ts';
-import { checkHost, checkLogLevel, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
+import {
+  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST,
+  DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE,
+} from './defaults.ts';
+import { checkHost, checkIdentifierSystem, checkLogLevel, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
 import { parseArgs, usage } from './parse-args.ts';
 import { joinPath, validateConfigFile } from './validate-file.ts';
 
-export type { Config, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
+export type {
+  CircuitBreakerConfig, Config, DemoConfig, IdentityConfig, LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig,
+  SourceAuth, SourceConfig,
+} from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
 export { usage } from './parse-args.ts';
 
@@ -44,7 +50,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const cli = args.values;
 
   // --- config file ---------------------------------------------------------------------------
-  let file: FileLayer = { demo: {}, limits: {}, sources: [] };
+  let file: FileLayer = { patientIdentifierSystems: [], demo: {}, limits: {}, sources: [] };
   let configFile: string | null = null;
   let fileWhere = 'config file';
   const envConfig = envText(env, 'GATEWAY_CONFIG');
@@ -56,9 +62,10 @@ export function loadConfig(input: LoadConfigInput): Config {
   } else if (fileArg !== undefined) {
     configFile = resolve(input.cwd ?? process.cwd(), fileArg.path);
     fileWhere = `config file ${fileArg.path}`;
-    const json = readJson(configFile, input.readFile ?? ((p) => readFileSync(p, 'utf8')), at(`${fileWhere} (from ${fileArg.from})`));
+    const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+    const json = readJson(configFile, readFile, at(`${fileWhere} (from ${fileArg.from})`));
     if (json.ok) {
-      file = validateConfigFile(json.value, env, (path, message) =>
+      file = validateConfigFile(json.value, { env, readFile, dir: dirname(configFile) }, (path, message) =>
         problems.push(path === '' ? `${fileWhere}: ${message}` : `${fileWhere}: ${path}: ${message}`));
     }
   }
@@ -103,10 +110,20 @@ export function loadConfig(input: LoadConfigInput): Config {
     const baseUrl = normaliseBaseUrl(s.baseUrl, (m) => at(s.where)(`BASE_URL ${m}`));
     const config: SourceConfig | undefined = id === undefined || baseUrl === undefined
       ? undefined
-      : { id, baseUrl, ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' } };
+      : {
+        id, baseUrl, ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' },
+        circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER },
+      };
     entries.push({ where: s.where, fileLocal: undefined, idWhere: s.where, baseUrlWhere: s.where, id, baseUrl, config });
   }
   checkUnique(entries, at);
+
+  // --- identity: the file's systems, then the command line's (a repeat counts once) ------------
+  const patientIdentifierSystems = [...file.patientIdentifierSystems];
+  for (const system of cli.identitySystems) {
+    const checked = checkIdentifierSystem(system.value, at(system.where));
+    if (checked !== undefined && !patientIdentifierSystems.includes(checked)) patientIdentifierSystems.push(checked);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
@@ -118,6 +135,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     graphiql: file.graphiql ?? DEFAULT_GRAPHIQL,
     production: env.NODE_ENV === 'production',
     demo,
+    identity: { patientIdentifierSystems },
+    capabilityRefreshMs: file.capabilityRefreshMs ?? DEFAULT_CAPABILITY_REFRESH_MS,
     configFile,
   });
 }

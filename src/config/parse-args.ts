@@ -13,12 +13,19 @@ export interface CliSource {
   readonly where: string;
 }
 
+export interface CliIdentitySystem {
+  readonly value: string;
+  /** `--identity-system #1` (1-based, in command-line order). */
+  readonly where: string;
+}
+
 export interface CliValues {
   readonly port?: string;
   readonly host?: string;
   readonly config?: string;
   readonly logLevel?: string;
   readonly sources: readonly CliSource[];
+  readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
 }
 
@@ -34,13 +41,14 @@ const OPTIONS = {
   source: { type: 'string', short: 's', multiple: true },
   config: { type: 'string', short: 'c' },
   'log-level': { type: 'string' },
+  'identity-system': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
-  port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', help: '',
+  port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -60,6 +68,9 @@ Options:
                             BASE_URL an http(s) URL. Added to the config file's sources, with defaults.
   -c, --config FILE         JSON config file (schema: schema/gateway-config.schema.json)
       --log-level L         ${LOG_LEVELS.join(' | ')} (default ${DEFAULT_LOG_LEVEL})
+      --identity-system URI Patient identifier system (urn: or http(s) URI) that identifies one person
+                            across sources; may repeat. Added to the config file's
+                            identity.patientIdentifierSystems (a system given twice counts once).
   -h, --help                Show this help and exit
 
 Environment:
@@ -68,14 +79,16 @@ Environment:
   NODE_ENV                  'production' turns on production behaviour
 
 Precedence: defaults < config file < environment < command line.
-Per-source settings (timeouts, connection limits, retries, resource types, headers, bearer token),
-limits, GraphiQL and the demo data are set in the config file.
+Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
+bearer token or SMART Backend Services), limits, capability refresh, GraphiQL and the demo data are set
+in the config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const problems: string[] = [];
   const single: Partial<Record<OptionName, string>> = {};
   const sources: CliSource[] = [];
+  const identitySystems: CliIdentitySystem[] = [];
   let help = false;
 
   let rest = [...argv];
@@ -125,6 +138,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         sources.push({ id: value.slice(0, eq), baseUrl: value.slice(eq + 1), where });
         continue;
       }
+      if (name === 'identity-system') {
+        identitySystems.push({ value, where: `--identity-system #${identitySystems.length + 1}` });
+        continue;
+      }
       single[name] = value; // the last occurrence wins
     }
     break;
@@ -132,6 +149,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const values: CliValues = {
     sources: sources.filter((s) => s.id !== ''),
+    identitySystems,
     help,
     ...(single.port !== undefined && { port: single.port }),
     ...(single.host !== undefined && { host: single.host }),

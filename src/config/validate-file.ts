@@ -2,20 +2,29 @@
  * The config file's JSON -> a checked partial layer (sources complete, with defaults).
  * Format: schema/gateway-config.schema.json. Every problem is reported with its JSON path.
  */
-import type { DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
+import type { CircuitBreakerConfig, DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
 import type { IntRange } from './defaults.ts';
 import type { Report } from './checks.ts';
-import { BOUNDS, DEFAULT_SOURCE } from './defaults.ts';
+import type { FileContext, PathReport } from './json-path.ts';
+import { BOUNDS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_SOURCE } from './defaults.ts';
 import {
-  checkBoolean, checkHeaderName, checkHeaderValue, checkHost, checkInt, checkLogLevel, checkResourceType,
-  checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName, unknownKeyMessage,
+  checkBoolean, checkHeaderName, checkHeaderValue, checkHost, checkIdentifierSystem, checkInt, checkLogLevel,
+  checkResourceType, checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName,
 } from './checks.ts';
+import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath } from './json-path.ts';
+import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.ts';
+
+export { joinPath } from './json-path.ts';
+export type { FileContext, PathReport } from './json-path.ts';
 
 export interface FileLayer {
   host?: string;
   port?: number;
   logLevel?: LogLevel;
   graphiql?: boolean;
+  capabilityRefreshMs?: number;
+  /** The file's identity.patientIdentifierSystems (checked, unique); [] when absent. */
+  patientIdentifierSystems: string[];
   demo: Partial<DemoConfig>;
   limits: Partial<LimitsConfig>;
   /** One entry per element of the file's `sources` array, in order, valid or not. */
@@ -32,44 +41,28 @@ export interface FileSource {
   readonly config: SourceConfig | undefined;
 }
 
-/** Reports a problem at a JSON path ('' = the whole file). */
-export type PathReport = (path: string, message: string) => void;
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const TOP_KEYS = ['$schema', 'host', 'port', 'logLevel', 'graphiql', 'demo', 'limits', 'sources'] as const;
+const TOP_KEYS = [
+  '$schema', 'host', 'port', 'logLevel', 'graphiql', 'capabilityRefreshMs', 'demo', 'limits', 'identity', 'sources',
+] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
+const IDENTITY_KEYS = ['patientIdentifierSystems'] as const;
 const SOURCE_INT_KEYS = Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.source)[];
+const CIRCUIT_BREAKER_KEYS = Object.keys(BOUNDS.circuitBreaker) as (keyof CircuitBreakerConfig)[];
 const SOURCE_KEYS = [
-  'id', 'baseUrl', ...SOURCE_INT_KEYS, 'resourceTypes', 'headers', 'bearerToken', 'bearerTokenEnv',
+  'id', 'baseUrl', ...SOURCE_INT_KEYS, 'resourceTypes', 'headers', 'bearerToken', 'bearerTokenEnv', 'smartBackend',
+  'circuitBreaker',
 ] as const;
 /** The keys the file may have at each level (test/config/schema.test.ts checks the schema lists the same). */
-export const FILE_KEYS = Object.freeze({ top: TOP_KEYS, demo: DEMO_KEYS, limits: LIMIT_KEYS, source: SOURCE_KEYS });
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** `a.b`, `a[0]`, `a["odd key"]`. */
-export function joinPath(base: string, key: string | number): string {
-  if (typeof key === 'number') return `${base}[${key}]`;
-  if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key)) return base === '' ? key : `${base}.${key}`;
-  return `${base}[${JSON.stringify(key)}]`;
-}
-
-function checkKeys(obj: Record<string, unknown>, known: readonly string[], path: string, report: PathReport): void {
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) report(joinPath(path, key), unknownKeyMessage(key, known));
-  }
-}
-
-function at(report: PathReport, path: string): Report {
-  return (message) => report(path, message);
-}
-
-function checkObject(value: unknown, path: string, report: PathReport): value is Record<string, unknown> {
-  if (isRecord(value)) return true;
-  report(path, `must be an object (got ${typeName(value)})`);
-  return false;
-}
+export const FILE_KEYS = Object.freeze({
+  top: TOP_KEYS,
+  demo: DEMO_KEYS,
+  limits: LIMIT_KEYS,
+  identity: IDENTITY_KEYS,
+  source: SOURCE_KEYS,
+  circuitBreaker: CIRCUIT_BREAKER_KEYS,
+  smartBackend: SMART_BACKEND_KEYS,
+});
 
 /** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
 function readInts<K extends string>(
@@ -84,8 +77,8 @@ function readInts<K extends string>(
   return out;
 }
 
-export function validateConfigFile(json: unknown, env: Env, report: PathReport): FileLayer {
-  const layer: FileLayer = { demo: {}, limits: {}, sources: [] };
+export function validateConfigFile(json: unknown, ctx: FileContext, report: PathReport): FileLayer {
+  const layer: FileLayer = { patientIdentifierSystems: [], demo: {}, limits: {}, sources: [] };
   if (!isRecord(json)) {
     report('', `must contain a JSON object (got ${typeName(json)})`);
     return layer;
@@ -111,6 +104,10 @@ export function validateConfigFile(json: unknown, env: Env, report: PathReport):
     const graphiql = checkBoolean(json.graphiql, at(report, 'graphiql'));
     if (graphiql !== undefined) layer.graphiql = graphiql;
   }
+  if (json.capabilityRefreshMs !== undefined) {
+    const ms = checkInt(json.capabilityRefreshMs, BOUNDS.capabilityRefreshMs, at(report, 'capabilityRefreshMs'));
+    if (ms !== undefined) layer.capabilityRefreshMs = ms;
+  }
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
     layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);
@@ -119,31 +116,23 @@ export function validateConfigFile(json: unknown, env: Env, report: PathReport):
     checkKeys(json.limits, LIMIT_KEYS, 'limits', report);
     layer.limits = readInts(json.limits, BOUNDS.limits, 'limits', report);
   }
+  if (json.identity !== undefined && checkObject(json.identity, 'identity', report)) {
+    checkKeys(json.identity, IDENTITY_KEYS, 'identity', report);
+    layer.patientIdentifierSystems = readIdentifierSystems(json.identity.patientIdentifierSystems, 'identity.patientIdentifierSystems', report);
+  }
   if (json.sources !== undefined) {
     if (!Array.isArray(json.sources)) {
       report('sources', `must be an array of sources (got ${typeName(json.sources)})`);
     } else {
       json.sources.forEach((raw: unknown, i) => {
-        layer.sources.push(validateSource(raw, joinPath('sources', i), env, report));
+        layer.sources.push(validateSource(raw, joinPath('sources', i), ctx, report));
       });
     }
   }
   return layer;
 }
 
-/** Wraps a reporter to count what passes through it. */
-function counting(report: PathReport): { report: PathReport; count: () => number } {
-  let n = 0;
-  return {
-    report: (path, message) => {
-      n++;
-      report(path, message);
-    },
-    count: () => n,
-  };
-}
-
-function validateSource(raw: unknown, path: string, env: Env, outer: PathReport): FileSource {
+function validateSource(raw: unknown, path: string, ctx: FileContext, outer: PathReport): FileSource {
   if (!checkObject(raw, path, outer)) return { path, id: undefined, baseUrl: undefined, config: undefined };
   checkKeys(raw, SOURCE_KEYS, path, outer); // unknown keys don't stop the rest from being checked
   const { report, count } = counting(outer);
@@ -156,14 +145,16 @@ function validateSource(raw: unknown, path: string, env: Env, outer: PathReport)
   const ints = readInts(raw, BOUNDS.source, path, report);
   const resourceTypes = readResourceTypes(raw.resourceTypes, joinPath(path, 'resourceTypes'), report);
   const headers = readHeaders(raw.headers, joinPath(path, 'headers'), report);
-  const auth = readAuth(raw, path, env, report);
-  if (auth?.type === 'bearer' && headers !== undefined && Object.hasOwn(headers, 'authorization')) {
-    key('headers')('must not set authorization together with bearerToken / bearerTokenEnv');
+  const auth = readAuth(raw, path, ctx, report);
+  if (auth !== undefined && auth.type !== 'none' && headers !== undefined && Object.hasOwn(headers, 'authorization')) {
+    const other = auth.type === 'bearer' ? 'bearerToken / bearerTokenEnv' : 'smartBackend';
+    key('headers')(`must not set authorization together with ${other}`);
   }
+  const circuitBreaker = readCircuitBreaker(raw.circuitBreaker, joinPath(path, 'circuitBreaker'), report);
   const complete = count() === 0 && id !== undefined && baseUrl !== undefined && resourceTypes !== undefined
-    && headers !== undefined && auth !== undefined;
+    && headers !== undefined && auth !== undefined && circuitBreaker !== undefined;
   const config: SourceConfig | undefined = complete
-    ? { id, baseUrl, ...DEFAULT_SOURCE, ...ints, resourceTypes, headers, auth }
+    ? { id, baseUrl, ...DEFAULT_SOURCE, ...ints, resourceTypes, headers, auth, circuitBreaker }
     : undefined;
   return { path, id, baseUrl, config };
 }
@@ -203,10 +194,44 @@ function readHeaders(value: unknown, path: string, outer: PathReport): Record<st
   return count() > 0 ? undefined : Object.fromEntries(entries);
 }
 
-/** Token values are secrets: no message here includes one. */
-function readAuth(raw: Record<string, unknown>, path: string, env: Env, report: PathReport): SourceAuth | undefined {
+function readCircuitBreaker(value: unknown, path: string, report: PathReport): CircuitBreakerConfig | undefined {
+  if (value === undefined) return { ...DEFAULT_CIRCUIT_BREAKER };
+  if (!checkObject(value, path, report)) return undefined;
+  checkKeys(value, CIRCUIT_BREAKER_KEYS, path, report);
+  const { report: inner, count } = counting(report);
+  const ints = readInts(value, BOUNDS.circuitBreaker, path, inner);
+  return count() > 0 ? undefined : { ...DEFAULT_CIRCUIT_BREAKER, ...ints };
+}
+
+/** Absolute URIs, unique, kept exactly as written (FHIR compares identifier systems as exact strings). */
+function readIdentifierSystems(value: unknown, path: string, outer: PathReport): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    outer(path, `must be an array of identifier system URIs (got ${typeName(value)})`);
+    return [];
+  }
+  const systems: string[] = [];
+  value.forEach((item: unknown, i) => {
+    const system = checkIdentifierSystem(item, at(outer, joinPath(path, i)));
+    if (system === undefined) return;
+    if (systems.includes(system)) outer(joinPath(path, i), `repeats ${JSON.stringify(system)}`);
+    else systems.push(system);
+  });
+  return systems;
+}
+
+/** Token values and keys are secrets: no message here includes one. */
+function readAuth(raw: Record<string, unknown>, path: string, ctx: FileContext, report: PathReport): SourceAuth | undefined {
   const key = (k: string): Report => at(report, joinPath(path, k));
-  const { bearerToken, bearerTokenEnv } = raw;
+  const { bearerToken, bearerTokenEnv, smartBackend } = raw;
+  const { env } = ctx;
+  if (smartBackend !== undefined) {
+    if (bearerToken !== undefined || bearerTokenEnv !== undefined) {
+      key('smartBackend')('give either smartBackend or bearerToken / bearerTokenEnv, not both');
+      return undefined;
+    }
+    return readSmartBackend(smartBackend, joinPath(path, 'smartBackend'), ctx, report);
+  }
   if (bearerToken !== undefined && bearerTokenEnv !== undefined) {
     key('bearerToken')('give either bearerToken or bearerTokenEnv, not both');
     return undefined;

@@ -52,6 +52,11 @@ export interface MemoryFhirServerOptions {
   data?: { patients: number; seed?: number; idPrefix?: string };
   resources?: object[];
   latencyMs?: number;
+  /**
+   * Access control for tests of upstream auth: called with each request's Authorization header (undefined when
+   * absent); false answers 401 with an OperationOutcome (after the body is read, before latency and faults).
+   */
+  authorize?: (authorizationHeader: string | undefined) => boolean;
 }
 export interface MemoryFhirServer {
   /** e.g. 'http://127.0.0.1:41234' (+ basePath), no trailing slash */
@@ -205,6 +210,12 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     const fault = faultFn?.({ method, url, count: ++faultCount });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (options.authorize && !options.authorize(req.headers.authorization)) {
+      const denied = answer(401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', details: { text: 'Authorization required' } }] }, { 'www-authenticate': 'Bearer' });
+      res.writeHead(denied.status, denied.headers);
+      res.end(denied.body);
+      return;
+    }
     if (fault?.kind === 'hang') return; // never answered; close() destroys the socket
     if (latencyMs > 0) await delay(latencyMs);
     if (fault) return applyFault(fault, req, res);

@@ -6,6 +6,7 @@ import { buildFhirTypes } from './schema/build-fhir-types.ts';
 import { buildQueryType } from './schema/build-query.ts';
 import { buildReferenceResource } from './schema/build-references.ts';
 import { buildReverseFields } from './schema/build-reverse-fields.ts';
+import { buildSameAs } from './schema/build-same-as.ts';
 
 /** The whole FHIR R4 GraphQL schema, generated from the model. */
 export function buildSchema(model: FhirModel): GraphQLSchema {
@@ -14,6 +15,7 @@ export function buildSchema(model: FhirModel): GraphQLSchema {
   buildReferenceResource(builder, refs);
   const connections = buildConnectionTypes(builder, model.resourceTypes, refs);
   buildReverseFields(builder, model, refs, connections);
+  buildSameAs(builder, refs);
   buildQueryType(builder, model, refs, connections);
   return builder.toSchema({ sortSchema: false });
 }

@@ -1,4 +1,6 @@
+import type { GraphQLError } from 'graphql';
 import type { LimitsConfig } from '../config/config.types.ts';
+import type { SearchParamIndex } from './fhir-model/load-model.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 
@@ -21,4 +23,10 @@ export interface GatewayContext {
   readonly sources: SourceRegistry;
   readonly limits: LimitsConfig;
   readonly warnings: GatewayWarning[];
+  /** Failures of single sources while the field still answered with the others' data (added to `errors`). */
+  readonly partialErrors: GraphQLError[];
+  /** R4 search parameters by type and code (sort keys, reference paths). */
+  readonly searchParams: SearchParamIndex;
+  /** Identifier systems that identify one person across sources (Patient.sameAs). */
+  readonly patientIdentifierSystems: readonly string[];
 }

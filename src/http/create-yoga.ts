@@ -3,18 +3,20 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config.types.ts';
 import type { GatewayContext } from '../graphql/context.ts';
 import { createLoaders } from '../loaders/create-loaders.ts';
-import type { LoaderDeps } from '../loaders/loader-deps.ts';
+import type { SearchParamIndex } from '../graphql/fhir-model/load-model.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 import { exampleQuery } from './example-query.ts';
 import { useQueryLimits } from './use-query-limits.ts';
 import { requestIdOf, useRequestId } from './use-request-id.ts';
+import { useFieldErrorStatus } from './use-field-error-status.ts';
+import { usePartialErrors } from './use-partial-errors.ts';
 import { useWarnings } from './use-warnings.ts';
 
 export interface YogaDeps {
   readonly schema: GraphQLSchema;
   readonly config: Config;
   readonly sources: SourceRegistry;
-  readonly referencePaths: LoaderDeps['referencePaths'];
+  readonly searchParams: SearchParamIndex;
   readonly logger: YogaLogger;
   /** True once every source answered its /metadata. */
   readonly isReady: () => boolean;
@@ -27,7 +29,8 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayCon
  * Errors are masked except the expected ones (GraphQLErrors with extensions.code).
  */
 export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
-  const { config, sources } = deps;
+  const { config, sources, searchParams } = deps;
+  const referencePaths = (resourceType: string, code: string) => searchParams(resourceType, code)?.paths;
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
@@ -45,7 +48,10 @@ export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
         sources,
         limits: config.limits,
         warnings: [],
-        loaders: createLoaders({ sources, call, referencePaths: deps.referencePaths }),
+        partialErrors: [],
+        searchParams,
+        patientIdentifierSystems: config.identity.patientIdentifierSystems,
+        loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
       };
     },
     plugins: [
@@ -56,6 +62,8 @@ export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
       }),
       useQueryLimits(config.limits),
       useWarnings(),
+      usePartialErrors(),
+      useFieldErrorStatus(),
     ],
   });
 }

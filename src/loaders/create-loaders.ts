@@ -1,6 +1,7 @@
 import type { LoaderDeps } from './loader-deps.ts';
 import { createResourceLoader, resourceKey, type ResourceLoader } from './resource-loader.ts';
 import { createReverseLoader, type ReverseLoader } from './reverse-loader.ts';
+import { createSameAsLoader, type SameAsLoader } from './same-as-loader.ts';
 import { createSearchLoader, type SearchLoader } from './search-loader.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 
@@ -8,6 +9,7 @@ export interface Loaders {
   readonly resource: ResourceLoader;
   readonly search: SearchLoader;
   readonly reverse: ReverseLoader;
+  readonly sameAs: SameAsLoader;
   /** Remembers resources that arrived through a search, so a later reference to them costs nothing. */
   prime(sourceId: string, resources: readonly FhirResource[]): void;
 }
@@ -19,6 +21,7 @@ export function createLoaders(deps: LoaderDeps): Loaders {
     resource,
     search: createSearchLoader(deps),
     reverse: createReverseLoader(deps),
+    sameAs: createSameAsLoader(deps),
     prime(sourceId, resources) {
       for (const r of resources) if (r.id !== undefined) resource.prime(resourceKey(sourceId, r.resourceType, r.id), r);
     },

@@ -10,6 +10,8 @@ export interface LoaderDeps {
    * search parameter looks, or undefined when its expression is not a plain path.
    */
   readonly referencePaths: (resourceType: string, code: string) => readonly string[] | undefined;
+  /** Identifier systems that identify one person across sources (Patient.sameAs). */
+  readonly patientIdentifierSystems: readonly string[];
 }
 
 export const SEP = '\u0000';

@@ -1,3 +1,4 @@
+import type { SourceCapabilities } from './capabilities.ts';
 import type { FhirClient } from './fhir-client.ts';
 
 export interface Source {
@@ -6,6 +7,8 @@ export interface Source {
   readonly client: FhirClient;
   /** Resource types this source serves: from config, else from its CapabilityStatement; null until known. */
   resourceTypes: ReadonlySet<string> | null;
+  /** From the source's last CapabilityStatement; null until it has answered /metadata. */
+  capabilities: SourceCapabilities | null;
 }
 
 /** The configured upstream sources, looked up by id, by resource type, and by absolute URL. */

@@ -77,6 +77,28 @@ export function foreignUrlError(sourceId: string): UpstreamError {
   });
 }
 
+/**
+ * The source's circuit breaker refused the request (nothing was sent): it is open after repeated failures, or
+ * half-open with its one probe request in flight.
+ */
+export function circuitOpenError(sourceId: string, state: 'open' | 'half-open', retryAfterMs: number): UpstreamError {
+  const when = state === 'open'
+    ? `it is probed again in ${formatDuration(retryAfterMs)}`
+    : 'a probe request is checking whether it is back';
+  return new UpstreamError(`Source '${sourceId}' is unavailable: its circuit is ${state} after repeated failures; ${when}`, {
+    code: 'SOURCE_UNAVAILABLE',
+    sourceId,
+    retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+  });
+}
+
+/** '850ms', '12s', '1.5s', '5m'. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  return `${Number((ms / 60_000).toFixed(1))}m`;
+}
+
 const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 const badResponseCodes = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
@@ -105,6 +127,28 @@ const phraseByCode: Record<string, string> = {
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'body too large',
   UND_ERR_HEADERS_OVERFLOW: 'headers too large',
 };
+
+/** A short, host-free phrase for a network-level error ('connection refused', 'headers timeout', ...). */
+export function transportPhrase(err: unknown): string {
+  const code = errorCode(err);
+  if (code !== undefined && phraseByCode[code] !== undefined) return phraseByCode[code];
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
+  return 'network error';
+}
+
+/**
+ * No access token could be obtained for the source (SMART Backend Services). `reason` must not quote the token
+ * endpoint's body, the assertion or any token; `oauthError` is the endpoint's OAuth `error` code, if it sent one.
+ */
+export function authFailedError(
+  sourceId: string, reason: string, extra: { oauthError?: string; upstreamStatus?: number; cause?: unknown } = {},
+): UpstreamError {
+  return new UpstreamError(`Upstream '${sourceId}': no access token: ${reason}`, {
+    code: 'UPSTREAM_AUTH_FAILED',
+    sourceId,
+    ...extra,
+  });
+}
 
 /**
  * Maps an error thrown by undici (network, timeout, parser) to an UpstreamError, or returns undefined for errors that

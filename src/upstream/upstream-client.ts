@@ -1,14 +1,35 @@
 import type { Agent, Dispatcher } from 'undici';
+import { CircuitBreaker, outcomeOf, type CircuitState, type CircuitTransition } from './circuit-breaker.ts';
 import { Semaphore } from './concurrency.ts';
 import { RequestDeadline } from './deadline.ts';
 import { composeUpstream, createAgent } from './dispatcher.ts';
-import { badResponse, errorFromStatus, errorFromTransport, foreignUrlError, timeoutError, type RequestContext } from './error-mapping.ts';
+import {
+  badResponse, circuitOpenError, errorFromStatus, errorFromTransport, foreignUrlError, formatDuration, timeoutError,
+  type RequestContext,
+} from './error-mapping.ts';
 import type { OnUpstreamResponse } from './observe-interceptor.ts';
 import { logPathOf, parseBaseUrl, resolveTarget, type BaseUrl } from './request-target.ts';
 import type { DeadlineDispatchOptions } from './retry-policy.ts';
 import { UpstreamError } from './upstream-error.ts';
 
 export type { UpstreamAttemptInfo, OnUpstreamResponse } from './observe-interceptor.ts';
+export type { CircuitState } from './circuit-breaker.ts';
+
+export type UpstreamLogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type UpstreamLog = (level: UpstreamLogLevel, message: string) => void;
+
+/**
+ * Where a source's Authorization header comes from when it changes over time (SMART Backend Services:
+ * smart-backend-auth.ts). The value is a secret: never logged, never put into messages.
+ */
+export interface UpstreamAuth {
+  /** The whole header value ('Bearer …'), cached or freshly obtained. Rejects with an UpstreamError, or with the signal's reason. */
+  authorization(signal?: AbortSignal): Promise<string>;
+  /** The upstream refused `value` (401): forget it, so that the next authorization() obtains a new one. */
+  invalidate(value: string): void;
+  /** Called by UpstreamClient.close(). */
+  close?(): Promise<void>;
+}
 
 export interface UpstreamClientOptions {
   sourceId: string;
@@ -29,6 +50,20 @@ export interface UpstreamClientOptions {
   dispatcher?: Dispatcher;
   /** Called once per attempt (retries included), for metrics/audit. No bodies, headers or query strings. */
   onResponse?: OnUpstreamResponse;
+  /**
+   * Fail fast after `failureThreshold` consecutive failures, probe again after `resetTimeoutMs` (circuit-breaker.ts).
+   * Absent, or failureThreshold 0: no breaker.
+   */
+  circuitBreaker?: { failureThreshold: number; resetTimeoutMs: number };
+  /**
+   * Authorization per request (its header wins over `headers` and the request's own). A 401 invalidates the value
+   * sent; a GET answered 401 is then sent once more with a fresh value, other methods never are.
+   */
+  auth?: UpstreamAuth;
+  /** Log lines (circuit state changes). Messages name the source, never headers, tokens or bodies. */
+  log?: UpstreamLog;
+  /** Clock of the circuit breaker, for tests. Defaults to Date.now. */
+  now?: () => number;
 }
 
 export interface UpstreamRequest {
@@ -71,13 +106,28 @@ export class UpstreamClient {
   readonly #ownAgent: Agent | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #limit: Semaphore;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #auth: UpstreamAuth | undefined;
 
   constructor(options: UpstreamClientOptions) {
     for (const key of ['timeoutMs', 'connectTimeoutMs', 'maxConnections', 'maxConcurrency'] as const) {
       if (!Number.isFinite(options[key]) || options[key] <= 0) throw new RangeError(`UpstreamClient ${key} must be > 0`);
     }
     if (!Number.isInteger(options.retries) || options.retries < 0) throw new RangeError('UpstreamClient retries must be an integer >= 0');
+    const breaker = options.circuitBreaker;
+    if (breaker && (!Number.isInteger(breaker.failureThreshold) || breaker.failureThreshold < 0)) {
+      throw new RangeError('UpstreamClient circuitBreaker.failureThreshold must be an integer >= 0');
+    }
     this.sourceId = options.sourceId;
+    this.#auth = options.auth;
+    this.#breaker = breaker && breaker.failureThreshold > 0
+      ? new CircuitBreaker({
+        failureThreshold: breaker.failureThreshold,
+        resetTimeoutMs: breaker.resetTimeoutMs,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.log ? { onTransition: logTransition(options.sourceId, options.log) } : {}),
+      })
+      : undefined;
     this.#base = parseBaseUrl(options.baseUrl);
     this.baseUrl = this.#base.href;
     this.#timeoutMs = options.timeoutMs;
@@ -95,35 +145,39 @@ export class UpstreamClient {
     });
   }
 
-  /** Sends the request; resolves for 2xx (and 304), otherwise throws an UpstreamError (or the caller's abort reason). */
+  /** 'closed' when there is no breaker; 'half-open' once an open circuit's reset timeout has passed. */
+  get circuitState(): CircuitState {
+    return this.#breaker?.state ?? 'closed';
+  }
+
+  /**
+   * Sends the request; resolves for 2xx (and 304), otherwise throws an UpstreamError (or the caller's abort reason).
+   * With the circuit open it throws SOURCE_UNAVAILABLE at once, before queueing, and sends nothing.
+   */
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const target = resolveTarget(this.#base, req.path);
     if (!target) throw foreignUrlError(this.sourceId);
+    const admission = this.#breaker?.admit();
+    if (admission && !admission.admitted) throw circuitOpenError(this.sourceId, admission.state, admission.retryAfterMs);
+    const permit = admission?.permit;
     const ctx: RequestContext = { sourceId: this.sourceId, method: req.method, path: target.logPath };
     const at = Math.min(Date.now() + this.#timeoutMs, req.deadline ?? Number.POSITIVE_INFINITY);
     const deadline = new RequestDeadline(at, req.signal);
+    const progress = { sent: false };
     try {
+      const authorization = this.#auth ? await this.#auth.authorization(deadline.signal) : undefined;
       const release = await this.#limit.acquire(deadline.signal);
       try {
-        const options: Dispatcher.RequestOptions & DeadlineDispatchOptions = {
-          origin: this.#base.origin,
-          path: target.dispatchPath,
-          method: req.method,
-          headers: this.#headersFor(req),
-          body: req.body ?? null,
-          signal: deadline.signal,
-          deadline: deadline.at,
-        };
-        const response = await this.#dispatcher.request(options);
-        return await readResponse(ctx, response);
+        const response = await this.#send(req, target.dispatchPath, ctx, deadline, authorization, progress);
+        permit?.settle('success');
+        return response;
       } finally {
         release();
       }
     } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      if (deadline.firedBy === 'caller') throw deadline.callerReason;
-      if (deadline.firedBy === 'deadline') throw timeoutError(ctx, err);
-      throw errorFromTransport(ctx, err) ?? err;
+      const error = this.#failure(err, ctx, deadline);
+      permit?.settle(deadline.firedBy === 'caller' ? 'neutral' : outcomeOf(error, progress.sent));
+      throw error;
     } finally {
       deadline.dispose();
     }
@@ -139,16 +193,72 @@ export class UpstreamClient {
     throw badResponse(ctx, body === undefined ? 'empty body where JSON was expected' : 'body is not a JSON object', response.status);
   }
 
-  /** Closes the client's own Agent (waiting for in-flight requests). An injected dispatcher belongs to its owner. */
+  /**
+   * Closes the client's own Agent (waiting for in-flight requests) and the auth provider's resources. An injected
+   * dispatcher belongs to its owner.
+   */
   async close(): Promise<void> {
-    await this.#ownAgent?.close();
+    await Promise.all([this.#ownAgent?.close(), this.#auth?.close?.()]);
   }
 
-  #headersFor(req: UpstreamRequest): Record<string, string> {
+  /** Dispatches (and, for a GET refused with 401 under `auth`, once more with a fresh authorization). */
+  async #send(
+    req: UpstreamRequest, dispatchPath: string, ctx: RequestContext, deadline: RequestDeadline,
+    authorization: string | undefined, progress: { sent: boolean },
+  ): Promise<UpstreamResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const options: Dispatcher.RequestOptions & DeadlineDispatchOptions = {
+        origin: this.#base.origin,
+        path: dispatchPath,
+        method: req.method,
+        headers: this.#headersFor(req, authorization),
+        body: req.body ?? null,
+        signal: deadline.signal,
+        deadline: deadline.at,
+      };
+      progress.sent = true;
+      const response = await this.#dispatcher.request(options);
+      if (response.statusCode === 401 && this.#auth && authorization !== undefined) {
+        this.#auth.invalidate(authorization); // whatever the method: the next request gets a fresh token
+        if (req.method === 'GET' && attempt === 1) {
+          await response.body.dump();
+          authorization = await this.#auth.authorization(deadline.signal);
+          continue;
+        }
+      }
+      return await readResponse(ctx, response);
+    }
+  }
+
+  /** What a failed request rejects with. */
+  #failure(err: unknown, ctx: RequestContext, deadline: RequestDeadline): unknown {
+    if (err instanceof UpstreamError) return err;
+    if (deadline.firedBy === 'caller') return deadline.callerReason;
+    if (deadline.firedBy === 'deadline') return timeoutError(ctx, err);
+    return errorFromTransport(ctx, err) ?? err;
+  }
+
+  #headersFor(req: UpstreamRequest, authorization: string | undefined): Record<string, string> {
     const headers: Record<string, string> = req.body !== undefined ? { 'content-type': FHIR_JSON, ...this.#headers } : { ...this.#headers };
     if (req.headers) Object.assign(headers, lowerCaseKeys(req.headers));
+    if (authorization !== undefined) headers.authorization = authorization;
     return headers;
   }
+}
+
+function logTransition(sourceId: string, log: UpstreamLog): (t: CircuitTransition) => void {
+  return (t) => {
+    const source = `source '${sourceId}'`;
+    if (t.to === 'open' && t.from === 'closed') {
+      log('warn', `${source}: circuit opened after ${t.failures} consecutive failures; probing again in ${formatDuration(t.retryAfterMs)}`);
+    } else if (t.to === 'open') {
+      log('warn', `${source}: circuit opened again, probe failed; probing again in ${formatDuration(t.retryAfterMs)}`);
+    } else if (t.to === 'half-open') {
+      log('info', `${source}: circuit half-open, letting one probe request through`);
+    } else {
+      log('info', `${source}: circuit closed, probe succeeded`);
+    }
+  };
 }
 
 /** Consumes the body in every case; maps non-2xx/304 answers and unusable bodies to UpstreamErrors. */

@@ -12,7 +12,9 @@ export type UpstreamErrorCode =
   | 'UPSTREAM_ERROR' // upstream 5xx or any other unexpected status
   | 'UPSTREAM_BAD_RESPONSE' // body is not the JSON we need (invalid JSON, not a Bundle, empty)
   | 'UPSTREAM_TIMEOUT' // connect/headers/body timeout or the request deadline passed
-  | 'UPSTREAM_UNAVAILABLE'; // connection refused/reset, DNS, socket closed
+  | 'UPSTREAM_UNAVAILABLE' // connection refused/reset, DNS, socket closed
+  | 'SOURCE_UNAVAILABLE' // the source's circuit breaker is open: failed fast, nothing was sent
+  | 'UPSTREAM_AUTH_FAILED'; // no access token for the source (token endpoint refused, unreachable or answered nonsense)
 
 export interface UpstreamErrorInit {
   code: UpstreamErrorCode;
@@ -21,6 +23,10 @@ export interface UpstreamErrorInit {
   upstreamStatus?: number;
   /** OperationOutcome from the upstream, or one we built to describe the failure. */
   outcome?: OperationOutcomeLike;
+  /** OAuth `error` code of a token endpoint's refusal (UPSTREAM_AUTH_FAILED), e.g. 'invalid_client'. */
+  oauthError?: string;
+  /** When a request to the source is tried again (SOURCE_UNAVAILABLE): ms from now. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -38,6 +44,8 @@ const httpStatusByCode: Record<UpstreamErrorCode, number> = {
   UPSTREAM_BAD_RESPONSE: 502,
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_UNAVAILABLE: 503,
+  SOURCE_UNAVAILABLE: 503,
+  UPSTREAM_AUTH_FAILED: 502,
 };
 
 /**
@@ -60,6 +68,8 @@ export class UpstreamError extends GraphQLError {
         code: init.code,
         source: init.sourceId,
         ...(init.upstreamStatus !== undefined ? { upstreamStatus: init.upstreamStatus } : {}),
+        ...(init.oauthError !== undefined ? { oauthError: init.oauthError } : {}),
+        ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
         http: { status: httpStatusByCode[init.code] },
         resource: outcome,
       },
@@ -87,6 +97,8 @@ const issueCodeByCode: Record<UpstreamErrorCode, string> = {
   UPSTREAM_BAD_RESPONSE: 'structure',
   UPSTREAM_TIMEOUT: 'timeout',
   UPSTREAM_UNAVAILABLE: 'transient',
+  SOURCE_UNAVAILABLE: 'transient',
+  UPSTREAM_AUTH_FAILED: 'security',
 };
 
 export function outcomeOf(code: UpstreamErrorCode, diagnostics: string): OperationOutcomeLike {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, HelpRequested, loadConfig, usage } from '../../src/config/load-config.ts';
-import { DEFAULT_LIMITS, DEFAULT_SOURCE } from '../../src/config/defaults.ts';
+import { DEFAULT_CIRCUIT_BREAKER, DEFAULT_LIMITS, DEFAULT_SOURCE } from '../../src/config/defaults.ts';
 import { load, problemsOf } from './helpers.ts';
 
 describe('loadConfig defaults', () => {
@@ -18,6 +18,8 @@ describe('loadConfig defaults', () => {
       graphiql: true,
       production: false,
       demo: { patients: 100, seed: 1 },
+      identity: { patientIdentifierSystems: [] },
+      capabilityRefreshMs: 300_000,
       configFile: null,
     });
   });
@@ -72,8 +74,8 @@ describe('sources', () => {
   it('--source may repeat; each gets the defaults; base URLs are normalised', () => {
     const config = load(['--source', 'a=http://A.example:80/fhir/', '-s', 'b=https://b.example/r4//']);
     expect(config.sources).toEqual([
-      { id: 'a', baseUrl: 'http://a.example/fhir', ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' } },
-      { id: 'b', baseUrl: 'https://b.example/r4', ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' } },
+      { id: 'a', baseUrl: 'http://a.example/fhir', ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' }, circuitBreaker: { failureThreshold: 5, resetTimeoutMs: 30_000 } },
+      { id: 'b', baseUrl: 'https://b.example/r4', ...DEFAULT_SOURCE, resourceTypes: null, headers: {}, auth: { type: 'none' }, circuitBreaker: DEFAULT_CIRCUIT_BREAKER },
     ]);
   });
 

@@ -5,7 +5,7 @@ describe('parseArgs', () => {
   it('reads every flag, long and short, with separate or inline values', () => {
     expect(parseArgs(['--port', '1', '--host=h', '-c', 'f.json', '--log-level', 'warn', '-s', 'a=http://a', '--source=b=http://b?x=1'])).toEqual({
       values: {
-        port: '1', host: 'h', config: 'f.json', logLevel: 'warn', help: false,
+        port: '1', host: 'h', config: 'f.json', logLevel: 'warn', help: false, identitySystems: [],
         sources: [
           { id: 'a', baseUrl: 'http://a', where: '--source #1' },
           { id: 'b', baseUrl: 'http://b?x=1', where: '--source #2' },
@@ -16,7 +16,7 @@ describe('parseArgs', () => {
   });
 
   it('returns no values and no problems for an empty command line', () => {
-    expect(parseArgs([])).toEqual({ values: { sources: [], help: false }, problems: [] });
+    expect(parseArgs([])).toEqual({ values: { sources: [], identitySystems: [], help: false }, problems: [] });
   });
 
   it('reports all syntax problems at once', () => {
@@ -50,8 +50,16 @@ describe('parseArgs', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['--source #1', '--source #3', '--source #4']);
   });
 
+  it('--identity-system may repeat, numbered in command-line order; a missing value is reported', () => {
+    expect(parseArgs(['--identity-system', 'urn:oid:1.2.3', '--identity-system=http://x.example/id']).values.identitySystems).toEqual([
+      { value: 'urn:oid:1.2.3', where: '--identity-system #1' },
+      { value: 'http://x.example/id', where: '--identity-system #2' },
+    ]);
+    expect(parseArgs(['--identity-system']).problems).toEqual(['--identity-system: missing value (expected --identity-system URI)']);
+  });
+
   it('documents every flag and environment variable in usage', () => {
-    for (const word of ['--port', '--host', '--source', '--config', '--log-level', '--help', 'PORT', 'HOST', 'LOG_LEVEL', 'GATEWAY_CONFIG', 'NODE_ENV']) {
+    for (const word of ['--port', '--host', '--source', '--config', '--log-level', '--identity-system', '--help', 'PORT', 'HOST', 'LOG_LEVEL', 'GATEWAY_CONFIG', 'NODE_ENV']) {
       expect(usage).toContain(word);
     }
   });

@@ -1,8 +1,12 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { BOUNDS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE, LOG_LEVELS } from '../../src/config/defaults.ts';
+import {
+  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
+  DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, LOG_LEVELS, SMART_ALGORITHMS,
+} from '../../src/config/defaults.ts';
 import { FILE_KEYS } from '../../src/config/validate-file.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -65,7 +69,11 @@ describe('schema/gateway-config.schema.json', () => {
     expect(Object.keys(propertiesOf(defs.demo ?? {})).sort()).toEqual([...FILE_KEYS.demo].sort());
     expect(Object.keys(propertiesOf(defs.limits ?? {})).sort()).toEqual([...FILE_KEYS.limits].sort());
     expect(Object.keys(propertiesOf(defs.source ?? {})).sort()).toEqual([...FILE_KEYS.source].sort());
+    expect(Object.keys(propertiesOf(defs.identity ?? {})).sort()).toEqual([...FILE_KEYS.identity].sort());
+    expect(Object.keys(propertiesOf(defs.circuitBreaker ?? {})).sort()).toEqual([...FILE_KEYS.circuitBreaker].sort());
+    expect(Object.keys(propertiesOf(defs.smartBackend ?? {})).sort()).toEqual([...FILE_KEYS.smartBackend].sort());
     expect(defs.source?.required).toEqual(['id', 'baseUrl']);
+    expect(defs.smartBackend?.required).toEqual(['clientId']);
   });
 
   it('has the same ranges and defaults as the code', () => {
@@ -86,14 +94,23 @@ describe('schema/gateway-config.schema.json', () => {
     for (const key of Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.source)[]) {
       check(source[key], BOUNDS.source[key], DEFAULT_SOURCE[key]);
     }
+    check(top.capabilityRefreshMs, BOUNDS.capabilityRefreshMs, DEFAULT_CAPABILITY_REFRESH_MS);
+    const breaker = propertiesOf(defs.circuitBreaker ?? {});
+    for (const key of FILE_KEYS.circuitBreaker) check(breaker[key], BOUNDS.circuitBreaker[key], DEFAULT_CIRCUIT_BREAKER[key]);
+    const smart = propertiesOf(defs.smartBackend ?? {});
+    expect(smart.scope?.default).toBe(DEFAULT_SMART_BACKEND.scope);
+    expect(smart.algorithm?.default).toBe(DEFAULT_SMART_BACKEND.algorithm);
+    expect(smart.algorithm?.enum).toEqual(SMART_ALGORITHMS);
+    expect(propertiesOf(defs.identity ?? {}).patientIdentifierSystems?.default).toEqual(DEFAULT_IDENTITY.patientIdentifierSystems);
   });
 });
 
 describe('examples/gateway.config.json', () => {
   it('passes loadConfig', () => {
+    const ehrKey = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const config = loadConfig({
       argv: ['--config', 'examples/gateway.config.json'],
-      env: { CLINIC_FHIR_TOKEN: 'example-token' },
+      env: { CLINIC_FHIR_TOKEN: 'example-token', EHR_PRIVATE_KEY: ehrKey },
       cwd: root,
       readFile: (path) => readFileSync(path, 'utf8'),
     });
@@ -101,12 +118,26 @@ describe('examples/gateway.config.json', () => {
     expect(config.sources.map((s) => [s.id, s.baseUrl])).toEqual([
       ['hapi', 'https://hapi.fhir.org/baseR4'],
       ['clinic', 'https://fhir.clinic.example.org/r4'],
+      ['ehr', 'https://ehr.example.org/fhir/R4'],
     ]);
     expect(config.sources[1]).toMatchObject({
       headers: { 'x-tenant': 'clinic-a' },
       auth: { type: 'bearer', token: 'example-token' },
       resourceTypes: ['Patient', 'Observation', 'Encounter', 'Condition'],
+      circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 10_000 },
     });
+    expect(config.sources[2]?.auth).toEqual({
+      type: 'smart-backend',
+      tokenUrl: 'https://auth.ehr.example.org/oauth2/token',
+      clientId: 'fhir-graphql-gateway',
+      scope: 'system/Patient.rs system/Observation.rs system/Condition.rs system/Encounter.rs',
+      algorithm: 'ES384',
+      privateKey: ehrKey,
+      keyId: 'gateway-2025-1',
+    });
+    expect(config.sources[2]?.circuitBreaker).toEqual(DEFAULT_CIRCUIT_BREAKER);
+    expect(config.identity.patientIdentifierSystems).toEqual(['urn:oid:2.16.840.1.113883.2.4.6.3', 'http://hl7.org/fhir/sid/us-ssn']);
+    expect(config.capabilityRefreshMs).toBe(300_000);
   });
 
   it('points editors at the schema', () => {

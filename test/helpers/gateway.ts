@@ -24,6 +24,8 @@ export interface StartGatewayOptions {
   /** Wait until every source answered /metadata (default true). */
   waitReady?: boolean;
   configFile?: object;
+  /** Environment seen by the config (e.g. a key named by privateKeyEnv). */
+  env?: Record<string, string>;
 }
 
 export async function startGateway(sources: Record<string, string>, opts: StartGatewayOptions = {}): Promise<GatewayHandle> {
@@ -32,7 +34,7 @@ export async function startGateway(sources: Record<string, string>, opts: StartG
   if (opts.configFile) argv.push('--config', '/virtual/gateway.json');
   const config = loadConfig({
     argv,
-    env: {},
+    env: opts.env ?? {},
     readFile: () => JSON.stringify(opts.configFile ?? {}),
   });
   const app = createApp(config);

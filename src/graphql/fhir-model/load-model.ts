@@ -9,9 +9,11 @@ export function loadFhirModel(): FhirModel {
   return cached;
 }
 
-/** Element paths of a reference search parameter (see SearchParamDef.paths), looked up through an index. */
-export function referencePathIndex(model: FhirModel): (resourceType: string, code: string) => readonly string[] | undefined {
+/** A search parameter of a resource type by its code, or undefined when R4 defines no such parameter for the type. */
+export type SearchParamIndex = (resourceType: string, code: string) => SearchParamDef | undefined;
+
+export function searchParamIndex(model: FhirModel): SearchParamIndex {
   const index = new Map<string, SearchParamDef>();
   for (const [type, params] of Object.entries(model.searchParams)) for (const p of params) index.set(type + '.' + p.code, p);
-  return (resourceType, code) => index.get(resourceType + '.' + code)?.paths;
+  return (resourceType, code) => index.get(resourceType + '.' + code);
 }

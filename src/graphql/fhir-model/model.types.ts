@@ -47,6 +47,6 @@ export interface SearchParamDef {
   /** A Reference(Any) parameter: its targets are every resource type. */
   readonly anyTarget?: true;
   readonly description?: string;
-  /** For reference parameters: element paths relative to the resource, when the expression is a plain path. */
+  /** Element paths relative to the resource (e.g. 'name.family', 'effectiveDateTime'), when the expression is a plain path. */
   readonly paths?: readonly string[];
 }

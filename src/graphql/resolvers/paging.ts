@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
+import { pathOf } from './partial-errors.ts';
 
 /** The page size for a search: `_count` or the default, capped at limits.maxCount with a warning. */
 export function pageSize(requested: number | null | undefined, ctx: GatewayContext, info: GraphQLResolveInfo): number {
@@ -21,12 +22,6 @@ export function offsetOf(requested: number | null | undefined): number {
   if (requested === undefined || requested === null) return 0;
   if (!Number.isInteger(requested) || requested < 0) throw userError('BAD_USER_INPUT', '_offset must be a non-negative integer');
   return requested;
-}
-
-function pathOf(info: GraphQLResolveInfo): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) out.unshift(p.key);
-  return out;
 }
 
 /** Opaque Connection cursors: base64url JSON. */

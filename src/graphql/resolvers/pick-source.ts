@@ -1,3 +1,5 @@
+import { unsupportedParams } from '../../sources/capabilities.ts';
+import type { SearchQuery } from '../../sources/search-query.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
@@ -20,15 +22,37 @@ export function sourcesFor(ctx: GatewayContext, resourceType: string, sourceId: 
   return sources;
 }
 
-/** Searches need exactly one source until federated fan-out search lands (issue 3). */
-export function singleSourceFor(ctx: GatewayContext, resourceType: string, sourceId: string | null | undefined): Source {
-  const sources = sourcesFor(ctx, resourceType, sourceId);
-  if (sources.length > 1) {
+/**
+ * The sources a search goes to: those serving the type whose CapabilityStatement does not exclude one of the
+ * search's parameters (a source that ignored an unknown parameter would return unfiltered results). Sources left
+ * out are named in a SOURCE_SKIPPED warning; if none is left, or the one named by `sourceId` cannot, it is an error.
+ */
+export function searchSourcesFor(
+  ctx: GatewayContext,
+  path: readonly (string | number)[],
+  resourceType: string,
+  sourceId: string | null | undefined,
+  query: SearchQuery,
+): Source[] {
+  const candidates = sourcesFor(ctx, resourceType, sourceId);
+  const names = query.flatMap(([name, value]) => (name === '_sort' ? value.split(',').map((f) => f.trim().replace(/^-/, '')) : [name]));
+  const missing = candidates.map((s) => ({ source: s, params: unsupportedParams(s.capabilities, resourceType, names) }));
+  const usable = missing.filter((m) => m.params.length === 0).map((m) => m.source);
+  const skipped = missing.filter((m) => m.params.length > 0);
+  const describe = skipped.map((m) => `'${m.source.id}' (${m.params.join(', ')})`).join(', ');
+  if (usable.length === 0) {
     throw userError(
-      'SOURCE_REQUIRED',
-      `${sources.length} sources serve ${resourceType} (${sources.map((s) => s.id).join(', ')}); pass sourceId to choose one`,
-      'required',
+      'UNSUPPORTED_SEARCH_PARAMETER',
+      `No source that serves ${resourceType} supports this search: ${describe} ${skipped.length === 1 ? 'does' : 'do'} not declare the parameters named`,
+      'not-supported',
     );
   }
-  return sources[0]!;
+  if (skipped.length > 0) {
+    ctx.warnings.push({
+      code: 'SOURCE_SKIPPED',
+      message: `Not searched, because their CapabilityStatement lacks a parameter of this search: ${describe}`,
+      path,
+    });
+  }
+  return usable;
 }

@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { unsupportedParams } from '../../sources/capabilities.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import type { SearchQuery } from '../../sources/search-query.ts';
 import { originOf } from '../../sources/resource-origin.ts';
@@ -29,6 +30,14 @@ export async function reversePage(
   const origin = originOf(parent);
   if (!origin || parent.id === undefined) {
     throw userError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`, 'not-found');
+  }
+  const missing = unsupportedParams(ctx.sources.get(origin.sourceId)?.capabilities ?? null, resourceType, [param, ...filters.map(([name]) => name)]);
+  if (missing.length > 0) {
+    throw userError(
+      'UNSUPPORTED_SEARCH_PARAMETER',
+      `Source '${origin.sourceId}' does not declare the ${resourceType} search parameter(s) ${missing.join(', ')} in its CapabilityStatement`,
+      'not-supported',
+    );
   }
   const count = pageSize(args._count, ctx, info);
   let offset = offsetOf(args._offset);

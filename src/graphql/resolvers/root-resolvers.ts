@@ -6,18 +6,37 @@ import { UpstreamError } from '../../upstream/upstream-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { notFoundError, userError } from './errors.ts';
 import { decodeCursor, encodeCursor, offsetOf, pageSize } from './paging.ts';
-import { singleSourceFor, sourcesFor } from './pick-source.ts';
+import { federatedPage } from './federated-search.ts';
+import { pathOf, reportPartialFailure } from './partial-errors.ts';
+import { searchSourcesFor, sourcesFor } from './pick-source.ts';
+import { parseSort } from './sort-order.ts';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** `Patient(id:)`: one source, or every source serving the type in parallel; two matches are an error, never a pick. */
-export async function readById(ctx: GatewayContext, resourceType: string, id: string, sourceId?: string | null): Promise<FhirResource> {
+/**
+ * `Patient(id:)`: one source, or every source serving the type in parallel; two matches are an error, never a pick.
+ * A match while another source failed is returned, with that source's failure as a partial error (the answer could
+ * not be checked for ambiguity there).
+ */
+export async function readById(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  resourceType: string,
+  id: string,
+  sourceId?: string | null,
+): Promise<FhirResource> {
   if (!ID.test(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
   const sources = sourcesFor(ctx, resourceType, sourceId);
   if (sources.length === 1) return ctx.loaders.resource.load(resourceKey(sources[0]!.id, resourceType, id));
   const settled = await Promise.allSettled(sources.map((s) => ctx.loaders.resource.load(resourceKey(s.id, resourceType, id))));
   const found = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ source: sources[i]!, resource: r.value }] : []));
-  if (found.length === 1) return found[0]!.resource;
+  const failed = settled.flatMap((r, i) =>
+    r.status === 'rejected' && !(r.reason instanceof UpstreamError && r.reason.code === 'NOT_FOUND') ? [{ source: sources[i]!, error: r.reason as unknown }] : [],
+  );
+  if (found.length === 1) {
+    for (const f of failed) reportPartialFailure(ctx, info, f.error, f.source.id);
+    return found[0]!.resource;
+  }
   if (found.length > 1) {
     throw userError(
       'AMBIGUOUS_ID',
@@ -25,8 +44,10 @@ export async function readById(ctx: GatewayContext, resourceType: string, id: st
       'multiple-matches',
     );
   }
-  const failure = settled.find((r) => r.status === 'rejected' && !(r.reason instanceof UpstreamError && r.reason.code === 'NOT_FOUND'));
-  if (failure && failure.status === 'rejected') throw failure.reason;
+  if (failed.length > 0) {
+    for (const f of failed.slice(1)) reportPartialFailure(ctx, info, f.error, f.source.id);
+    throw failed[0]!.error;
+  }
   throw notFoundError(`${resourceType}/${id} was not found in any source`);
 }
 
@@ -49,7 +70,10 @@ export interface ConnectionResult {
   readonly resources: readonly FhirResource[];
 }
 
-/** `PatientList` / `PatientConnection`: one upstream search page. */
+/**
+ * `PatientList` / `PatientConnection`: one source's search page (paged with the upstream's own links), or, when
+ * several sources serve the search, one page merged from all of them (federated-search.ts).
+ */
 export async function searchPage(
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
@@ -57,8 +81,13 @@ export async function searchPage(
   filters: SearchQuery,
   args: SearchArgs,
 ): Promise<ConnectionResult> {
-  const source = singleSourceFor(ctx, resourceType, args.sourceId);
+  const sort = parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
+  const sources = searchSourcesFor(ctx, pathOf(info), resourceType, args.sourceId, filters);
   const count = pageSize(args._count, ctx, info);
+  if (sources.length > 1) {
+    return federatedPage(ctx, info, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
+  }
+  const source = sources[0]!;
   let request;
   let offset = offsetOf(args._offset);
   if (args._cursor) {

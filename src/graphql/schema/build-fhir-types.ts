@@ -42,6 +42,12 @@ export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs
       meta: t.field({ type: objects.get('Meta'), resolve: (r: Json) => inheritOrigin(r['meta'], originOf(r)) as never }),
       implicitRules: t.field({ type: 'String', resolve: (r: Json) => r['implicitRules'] as string | undefined }),
       language: t.field({ type: 'String', resolve: (r: Json) => r['language'] as string | undefined }),
+      sourceId: t.field({
+        type: 'String',
+        nullable: false,
+        description: 'Gateway extension: the id of the configured source this resource was read from (no FHIR element is changed to carry it)',
+        resolve: (r: Json) => sourceIdOf(r),
+      }),
     }),
   });
 
@@ -76,6 +82,12 @@ export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs
     });
   }
   return { objects, resource };
+}
+
+function sourceIdOf(resource: Json): string {
+  const origin = originOf(resource);
+  if (!origin) throw new Error(`${String(resource['resourceType'])} has no recorded source`);
+  return origin.sourceId;
 }
 
 function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, scalar: boolean): unknown {

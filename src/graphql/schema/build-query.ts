@@ -22,7 +22,7 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
             id: t.arg({ type: 'ID', required: true }),
             sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
           },
-          resolve: (_root, args, ctx) => readById(ctx, type, String(args.id), args.sourceId) as never,
+          resolve: (_root, args, ctx, info) => readById(ctx, info, type, String(args.id), args.sourceId) as never,
         });
         fields[`${type}List`] = t.field({
           type: [ref],

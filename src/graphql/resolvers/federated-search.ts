@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { SearchPage } from '../../sources/fhir-client.ts';
+import type { FhirResource } from '../../sources/fhir-types.ts';
+import { queryKey, type SearchQuery } from '../../sources/search-query.ts';
+import type { Source } from '../../sources/source-registry.ts';
+import type { GatewayContext } from '../context.ts';
+import { userError } from './errors.ts';
+import { mergeHeads, mergeTails, type Candidate, type CandidateOrder } from './merge-pages.ts';
+import { decodeCursor, encodeCursor } from './paging.ts';
+import { pathOf, reportPartialFailure } from './partial-errors.ts';
+import type { ConnectionResult } from './root-resolvers.ts';
+import { compareSortKeys, sortKeyOf, type SortField, type SortKey } from './sort-order.ts';
+
+/**
+ * A search over several sources, merged into one page. Each source is asked, in parallel, for a page of the
+ * merged page's size from its own position; the pages are k-way merged by `_sort` (or interleaved by position
+ * without one) and the cursor records every source's position, so paging forward and back never skips or
+ * repeats a resource. A failing source leaves its position unchanged and is reported as a partial error.
+ */
+export interface FederatedSearch {
+  readonly resourceType: string;
+  /** Search parameters, `_sort` included; without `_count`/`_offset`. */
+  readonly filters: SearchQuery;
+  /** `_sort` of the filters, parsed (parseSort). */
+  readonly sort: readonly SortField[];
+  readonly sources: readonly Source[];
+  readonly count: number;
+  readonly offset: number;
+  readonly cursor: string | null | undefined;
+}
+
+/** A cursor position: each source's offset; `back` = the page ends there (previous/last) instead of starting. */
+interface Position {
+  readonly offsets: Readonly<Record<string, number>>;
+  readonly back: boolean;
+  /** Sources known to have nothing at or after their offset (forward paging skips them). */
+  readonly exhausted: readonly string[];
+}
+
+/** A resource with its sort key, computed once. */
+interface Ranked {
+  readonly resource: FhirResource;
+  readonly key: SortKey;
+}
+
+interface Fetched {
+  readonly source: Source;
+  /** Undefined when the source failed. */
+  readonly page: SearchPage | undefined;
+  readonly error?: unknown;
+  /** Offset the page starts at. */
+  readonly offset: number;
+}
+
+export async function federatedPage(ctx: GatewayContext, info: GraphQLResolveInfo, search: FederatedSearch): Promise<ConnectionResult> {
+  const { resourceType, sources, count } = search;
+  const unmerged = search.sort.filter((f) => f.paths === undefined);
+  if (unmerged.length > 0) {
+    ctx.warnings.push({
+      code: 'SORT_NOT_MERGED',
+      message: `Each source sorts by ${unmerged.map((f) => `'${f.code}'`).join(', ')}, but the gateway cannot evaluate it to merge sources; ` +
+        'the merged page orders by the other sort fields, then interleaves',
+      path: pathOf(info),
+    });
+  }
+  const fields = search.sort.filter((f) => f.paths !== undefined);
+  const order = candidateOrder(fields);
+  const hash = searchHash(resourceType, search.filters);
+  const position = search.cursor ? decodePosition(search.cursor, hash, sources) : undefined;
+  if (position?.back) return backward(ctx, info, search, position, fields, order, hash);
+
+  if (position === undefined && search.offset + count > ctx.limits.maxCount && search.offset > 0) {
+    throw userError(
+      'BAD_USER_INPUT',
+      `_offset + _count over several sources may not exceed ${ctx.limits.maxCount}; page on with the Connection cursor instead`,
+    );
+  }
+  const start = position?.offsets ?? Object.fromEntries(sources.map((s) => [s.id, 0]));
+  const skip = position === undefined ? search.offset : 0;
+  const exhausted = new Set(position?.exhausted ?? []);
+  const fetched = await Promise.all(
+    sources.map((s) =>
+      exhausted.has(s.id) ? ended(s, start[s.id]!) : fetchRun(ctx, search, s, start[s.id]!, skip + count),
+    ),
+  );
+  settleFailures(ctx, info, fetched);
+  const lists = candidates(fetched, fields);
+  const merged = mergeHeads(lists, skip + count, order);
+  const before = mergeHeads(lists, skip, order).taken;
+  const pageStart: Record<string, number> = {};
+  const pageEnd: Record<string, number> = {};
+  const nowExhausted: string[] = [];
+  fetched.forEach((f, i) => {
+    pageStart[f.source.id] = f.offset + before[i]!;
+    pageEnd[f.source.id] = f.offset + merged.taken[i]!;
+    const page = f.page;
+    const drained = page !== undefined && merged.taken[i] === page.resources.length;
+    if (drained && (exhausted.has(f.source.id) || (page.links.next === undefined && page.resources.length < skip + count))) {
+      nowExhausted.push(f.source.id);
+    }
+  });
+  return result(ctx, search, fetched, merged.items.slice(skip), pageStart, pageEnd, nowExhausted, hash);
+}
+
+async function backward(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  search: FederatedSearch,
+  position: Position,
+  fields: readonly SortField[],
+  order: CandidateOrder<Ranked>,
+  hash: string,
+): Promise<ConnectionResult> {
+  const { sources, count } = search;
+  const end = position.offsets;
+  const fetched = await Promise.all(
+    sources.map((s) => {
+      const e = end[s.id]!;
+      const from = Math.max(0, e - count);
+      return e === 0 ? ended(s, 0) : fetchRun(ctx, search, s, from, e - from);
+    }),
+  );
+  settleFailures(ctx, info, fetched);
+  const lists = candidates(fetched, fields).map((list, i) => list.slice(0, Math.max(0, end[fetched[i]!.source.id]! - fetched[i]!.offset)));
+  const merged = mergeTails(lists, count, order);
+  const pageStart: Record<string, number> = {};
+  const pageEnd: Record<string, number> = {};
+  fetched.forEach((f, i) => {
+    // A failed source contributes nothing: its part of the page is empty at its end position.
+    pageEnd[f.source.id] = f.page ? f.offset + lists[i]!.length : end[f.source.id]!;
+    pageStart[f.source.id] = pageEnd[f.source.id]! - merged.taken[i]!;
+  });
+  return result(ctx, search, fetched, merged.items, pageStart, pageEnd, [], hash);
+}
+
+function result(
+  ctx: GatewayContext,
+  search: FederatedSearch,
+  fetched: readonly Fetched[],
+  items: readonly Candidate<Ranked>[],
+  pageStart: Record<string, number>,
+  pageEnd: Record<string, number>,
+  exhausted: readonly string[],
+  hash: string,
+): ConnectionResult {
+  for (const f of fetched) if (f.page) ctx.loaders.prime(f.source.id, f.page.resources);
+  const totals = fetched.map((f) => f.page?.total);
+  const total = totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : undefined;
+  const sum = (offsets: Record<string, number>) => Object.values(offsets).reduce((a, b) => a + b, 0);
+  const cursor = (offsets: Record<string, number>, back: boolean, done: readonly string[] = []) =>
+    encodeCursor({ v: 2, h: hash, p: offsets, ...(back ? { b: 1 } : {}), ...(done.length > 0 ? { x: done } : {}) });
+  const more = exhausted.length < search.sources.length && (total === undefined || sum(pageEnd) < total);
+  return {
+    resourceType: search.resourceType,
+    count: total,
+    offset: sum(pageStart),
+    pageSize: search.count,
+    first: cursor(Object.fromEntries(search.sources.map((s) => [s.id, 0])), false),
+    previous: sum(pageStart) > 0 ? cursor(pageStart, true) : undefined,
+    next: more ? cursor(pageEnd, false, exhausted) : undefined,
+    last: total === undefined ? undefined : cursor(Object.fromEntries(fetched.map((f) => [f.source.id, f.page!.total!])), true),
+    resources: items.map((c) => c.item.resource),
+  };
+}
+
+async function fetchRun(ctx: GatewayContext, search: FederatedSearch, source: Source, offset: number, count: number): Promise<Fetched> {
+  const query: Array<readonly [string, string]> = [...search.filters, ['_count', String(count)]];
+  if (offset > 0) query.push(['_offset', String(offset)]);
+  try {
+    return { source, offset, page: await ctx.loaders.search.load({ sourceId: source.id, resourceType: search.resourceType, query }) };
+  } catch (error) {
+    return { source, offset, page: undefined, error };
+  }
+}
+
+/** A source known to have nothing from `offset` on: nothing is asked, and its total is that offset. */
+function ended(source: Source, offset: number): Fetched {
+  return { source, offset, page: { resources: [], total: offset, links: {} } };
+}
+
+/**
+ * Failed sources become partial errors at the field's path; when every source that was asked failed, the field
+ * fails with the first error and the others stay partial errors, so each source is named once.
+ */
+function settleFailures(ctx: GatewayContext, info: GraphQLResolveInfo, fetched: readonly Fetched[]): void {
+  const failed = fetched.filter((f) => f.page === undefined);
+  if (failed.length === 0) return;
+  if (failed.length === fetched.length) {
+    for (const f of failed.slice(1)) reportPartialFailure(ctx, info, f.error, f.source.id);
+    throw failed[0]!.error;
+  }
+  for (const f of failed) reportPartialFailure(ctx, info, f.error, f.source.id);
+}
+
+function candidates(fetched: readonly Fetched[], fields: readonly SortField[]): Candidate<Ranked>[][] {
+  return fetched.map((f, source) =>
+    (f.page?.resources ?? []).map((resource, i) => ({
+      item: { resource, key: fields.length > 0 ? sortKeyOf(resource, fields) : [] },
+      source,
+      position: f.offset + i,
+    })),
+  );
+}
+
+/** Sort key, then source order, then position; without sort fields: interleaved by position, then source order. */
+function candidateOrder(fields: readonly SortField[]): CandidateOrder<Ranked> {
+  if (fields.length === 0) return (a, b) => a.position - b.position || a.source - b.source;
+  return (a, b) => compareSortKeys(a.item.key, b.item.key, fields) || a.source - b.source || a.position - b.position;
+}
+
+/** Binds a cursor to its search: the type and every filter (and `_sort`), not the page size. */
+function searchHash(resourceType: string, filters: SearchQuery): string {
+  return createHash('sha256').update(resourceType + '?' + queryKey(filters)).digest('base64url').slice(0, 16);
+}
+
+function decodePosition(cursor: string, hash: string, sources: readonly Source[]): Position {
+  const value = decodeCursor(cursor);
+  const offsets = value['p'];
+  if (value['v'] !== 2 || value['h'] !== hash || typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) {
+    throw userError('BAD_USER_INPUT', '_cursor does not belong to this search (same type, parameters and sources)');
+  }
+  const p = offsets as Record<string, unknown>;
+  const ids = sources.map((s) => s.id);
+  if (Object.keys(p).length !== ids.length || !ids.every((id) => Number.isSafeInteger(p[id]) && (p[id] as number) >= 0)) {
+    throw userError('BAD_USER_INPUT', `_cursor was issued for other sources than the ones now serving this search (${ids.join(', ')})`);
+  }
+  const x = Array.isArray(value['x']) ? (value['x'] as unknown[]).filter((id): id is string => typeof id === 'string') : [];
+  return { offsets: p as Record<string, number>, back: value['b'] === 1, exhausted: x };
+}
