@@ -27,7 +27,7 @@
 import { badRequest, getStatus, MEDPLUM_VERSION, normalizeOperationOutcome, notFound } from '@medplum/core';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { HttpMethod } from '@medplum/fhir-router';
-import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -57,7 +57,10 @@ export interface MemoryFhirServerOptions {
    * absent); false answers 401 with an OperationOutcome (after the body is read, before latency and faults).
    */
   authorize?: (authorizationHeader: string | undefined) => boolean;
+  /** Edits the CapabilityStatement served at /metadata (tests of servers that support less than Medplum). */
+  capabilities?: CapabilityEdit;
 }
+export type CapabilityEdit = (statement: CapabilityStatement) => CapabilityStatement;
 export interface MemoryFhirServer {
   /** e.g. 'http://127.0.0.1:41234' (+ basePath), no trailing slash */
   readonly baseUrl: string;
@@ -71,6 +74,8 @@ export interface MemoryFhirServer {
    * this function was installed. Latency applies to faults too (except 'hang').
    */
   setFault(fn: FaultFn | undefined): void;
+  /** Replaces the CapabilityStatement edit (undefined = Medplum's own); takes effect on the next /metadata. */
+  setCapabilities(edit: CapabilityEdit | undefined): void;
   readonly repo: MemoryRepository;
   /** Closes the server and destroys every open socket (including hung requests). */
   close(): Promise<void>;
@@ -132,6 +137,7 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
   let faultCount = 0;
   let baseUrl = '';
   let metadataBody: string | undefined;
+  let capabilityEdit = options.capabilities;
 
   const delay = (ms: number): Promise<void> => new Promise((resolve) => {
     const t = setTimeout(() => { timers.delete(t); resolve(); }, ms);
@@ -153,7 +159,11 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     const q = path.indexOf('?');
     const pathname = (q < 0 ? path : path.slice(0, q)).replace(/\/+$/, '');
     if (method === 'GET' && pathname === 'metadata') {
-      metadataBody ??= JSON.stringify(buildCapabilityStatement(baseUrl, MEDPLUM_VERSION));
+      if (metadataBody === undefined) {
+        const statement = buildCapabilityStatement(baseUrl, MEDPLUM_VERSION);
+        // The per-type part is shared by every server of the process: an edit works on its own copy.
+        metadataBody = JSON.stringify(capabilityEdit ? capabilityEdit(structuredClone(statement)) : statement);
+      }
       return { status: 200, headers: { 'content-type': FHIR_JSON }, body: metadataBody };
     }
     const parsed = parseBody(raw, headers);
@@ -260,6 +270,7 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     resetRequests() { requests.length = 0; },
     setLatency(ms: number) { latencyMs = Math.max(0, ms); },
     setFault(fn) { faultFn = fn; faultCount = 0; },
+    setCapabilities(edit) { capabilityEdit = edit; metadataBody = undefined; },
     repo,
     close() {
       closing ??= new Promise<void>((resolve) => {

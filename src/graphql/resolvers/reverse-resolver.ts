@@ -31,7 +31,11 @@ export async function reversePage(
   if (!origin || parent.id === undefined) {
     throw userError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`, 'not-found');
   }
-  const missing = unsupportedParams(ctx.sources.get(origin.sourceId)?.capabilities ?? null, resourceType, [param, ...filters.map(([name]) => name)]);
+  const source = ctx.sources.get(origin.sourceId);
+  if (source?.resourceTypes && !source.resourceTypes.has(resourceType)) {
+    throw userError('UNSUPPORTED_RESOURCE_TYPE', `Source '${origin.sourceId}' does not serve ${resourceType}`, 'not-supported');
+  }
+  const missing = unsupportedParams(source?.capabilities ?? null, resourceType, [param, ...filters.map(([name]) => name)]);
   if (missing.length > 0) {
     throw userError(
       'UNSUPPORTED_SEARCH_PARAMETER',
