@@ -104,6 +104,12 @@ describe('fan-out search over three sources', () => {
     expect(res.data!.PatientConnection.edges).toHaveLength(females);
   });
 
+  it('_count: 0 returns no resources and no next cursor (never a cursor that stays in place)', async () => {
+    const res = await gw.gql<{ PatientConnection: Page }>('{ PatientConnection(_count: 0) { next edges { resource { id } } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.PatientConnection).toEqual({ next: null, edges: [] });
+  });
+
   it('sourceId narrows a search to one source', async () => {
     const res = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 100, sourceId: "b") { sourceId } }');
     expect(res.data!.PatientList).toHaveLength(SIZES.b);

@@ -150,7 +150,7 @@ function result(
   const sum = (offsets: Record<string, number>) => Object.values(offsets).reduce((a, b) => a + b, 0);
   const cursor = (offsets: Record<string, number>, back: boolean, done: readonly string[] = []) =>
     encodeCursor({ v: 2, h: hash, p: offsets, ...(back ? { b: 1 } : {}), ...(done.length > 0 ? { x: done } : {}) });
-  const more = exhausted.length < search.sources.length && (total === undefined || sum(pageEnd) < total);
+  const more = search.count > 0 && exhausted.length < search.sources.length && (total === undefined || sum(pageEnd) < total);
   return {
     resourceType: search.resourceType,
     count: total,
