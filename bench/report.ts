@@ -274,11 +274,18 @@ export function federatedChecks(rows: readonly RunRow[], hung: readonly HungRun[
       pass: failures === 0,
     };
     if (r.name.startsWith('breaker on, circuit open')) {
+      // Failing fast should cost no more than a healthy federated search: the DESIGN bound at concurrency 1, the
+      // healthy search's own p50 at higher concurrency (where the machine, not the latency, sets the pace).
+      const healthy = find(rows, lat, 'f2', FED_GATEWAY, r.concurrency);
+      const failFastBound = r.concurrency === 1 || !healthy ? searchBound : p50(healthy);
       checks.push(failCheck, {
         name: `one source hung, ${r.name}, concurrency ${r.concurrency}: p50 (informative)`,
-        target: `≤ ${searchBound} ms (as a federated search without the hung source)`,
+        target:
+          r.concurrency === 1 || !healthy
+            ? `≤ ${searchBound} ms (the federated search target)`
+            : `≤ ${f1(failFastBound)} ms (f2's p50 with all 3 sources healthy, same concurrency)`,
         measured: `${f1(percentile(ms, 50))} ms (p95 ${f1(percentile(ms, 95))}, max ${f1(Math.max(...ms))})`,
-        pass: percentile(ms, 50) <= searchBound,
+        pass: percentile(ms, 50) <= failFastBound,
       });
       continue;
     }
