@@ -5,6 +5,8 @@ import type { Config, SourceConfig } from './config/config.types.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { loadFhirModel, searchParamIndex } from './graphql/fhir-model/load-model.ts';
 import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
+import { fhirGraphqlRoute } from './http/fhir-graphql-route.ts';
+import { createRouter } from './http/router.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
 import { SourceRegistry, type Source } from './sources/source-registry.ts';
@@ -24,6 +26,8 @@ export interface App {
 }
 
 const CAPABILITY_RETRY_MS = 5_000;
+/** Where the FHIR endpoints ($graphql; later the REST shim) live. */
+const FHIR_BASE_PATH = '/fhir';
 
 /** Composition root: the only place that wires config, upstream clients, sources, schema and HTTP together. */
 export function createApp(config: Config, logger: YogaLogger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel)): App {
@@ -81,7 +85,20 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
   const whenReady = () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined));
 
   const yoga = createGatewayYoga({ schema, config, sources: registry, searchParams: searchParamIndex(model), logger, isReady });
-  const server = createServer(yoga);
+  const resourceTypes = new Set(model.resourceTypes);
+  const router = createRouter(
+    [
+      fhirGraphqlRoute({
+        basePath: FHIR_BASE_PATH,
+        graphqlEndpoint: yoga.graphqlEndpoint,
+        yoga: (req, res, context) => yoga.handle(req, res, context),
+        isResourceType: (name) => resourceTypes.has(name),
+        isSource: (id) => registry.get(id) !== undefined,
+      }),
+    ],
+    (req, res) => void yoga.handle(req, res),
+  );
+  const server = createServer(router);
 
   return {
     yoga,

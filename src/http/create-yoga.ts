@@ -11,6 +11,7 @@ import { requestIdOf, useRequestId } from './use-request-id.ts';
 import { useFieldErrorStatus } from './use-field-error-status.ts';
 import { usePartialErrors } from './use-partial-errors.ts';
 import { useWarnings } from './use-warnings.ts';
+import { useFhirGraphql } from './use-fhir-graphql.ts';
 
 export interface YogaDeps {
   readonly schema: GraphQLSchema;
@@ -25,7 +26,8 @@ export interface YogaDeps {
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
 /**
- * The one GraphQL pipeline: HTTP (GET and POST /graphql, GraphiQL), and later WebSocket through getEnveloped.
+ * The one GraphQL pipeline: HTTP (GET and POST /graphql, GraphiQL; the FHIR $graphql endpoints are routed here by
+ * fhir-graphql-route.ts), and later WebSocket through getEnveloped.
  * Errors are masked except the expected ones (GraphQLErrors with extensions.code).
  */
 export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
@@ -64,6 +66,7 @@ export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
       useWarnings(),
       usePartialErrors(),
       useFieldErrorStatus(),
+      useFhirGraphql(),
     ],
   });
 }

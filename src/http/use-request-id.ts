@@ -8,11 +8,15 @@ const VALID = /^[A-Za-z0-9._-]{1,128}$/;
 export function requestIdOf(request: Request): string {
   let id = ids.get(request);
   if (id === undefined) {
-    const given = request.headers.get('x-request-id');
-    id = given !== null && VALID.test(given) ? given : randomUUID();
+    id = requestIdFrom(request.headers.get('x-request-id'));
     ids.set(request, id);
   }
   return id;
+}
+
+/** The given `x-request-id` header value when it is sane, else a new UUID (for answers given outside yoga). */
+export function requestIdFrom(given: string | readonly string[] | null | undefined): string {
+  return typeof given === 'string' && VALID.test(given) ? given : randomUUID();
 }
 
 /** Echoes the request id in the `x-request-id` response header, so logs and clients can be correlated. */
