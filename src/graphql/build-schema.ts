@@ -3,6 +3,7 @@ import { createBuilder } from './builder.ts';
 import type { FhirModel } from './fhir-model/model.types.ts';
 import { buildConnectionTypes } from './schema/build-connections.ts';
 import { buildFhirTypes } from './schema/build-fhir-types.ts';
+import { buildMutationType } from './schema/build-mutations.ts';
 import { buildQueryType } from './schema/build-query.ts';
 import { buildReferenceResource } from './schema/build-references.ts';
 import { buildReverseFields } from './schema/build-reverse-fields.ts';
@@ -17,6 +18,7 @@ export function buildSchema(model: FhirModel): GraphQLSchema {
   buildReverseFields(builder, model, refs, connections);
   buildSameAs(builder, refs);
   buildQueryType(builder, model, refs, connections);
+  buildMutationType(builder, model, refs);
   return builder.toSchema({ sortSchema: false });
 }
 

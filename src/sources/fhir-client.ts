@@ -1,4 +1,5 @@
-import type { UpstreamClient } from '../upstream/upstream-client.ts';
+import { asOperationOutcome } from '../upstream/error-mapping.ts';
+import type { UpstreamClient, UpstreamResponse } from '../upstream/upstream-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import { isBundle, type Bundle, type FhirResource } from './fhir-types.ts';
 import { tagResource } from './resource-origin.ts';
@@ -17,6 +18,26 @@ export interface SearchPage {
   readonly links: Readonly<Partial<Record<'first' | 'previous' | 'next' | 'last' | 'self', string>>>;
 }
 
+export interface WriteOptions extends CallOptions {
+  /** `If-Match` value, already a weak ETag (write-headers.ts): the update/delete applies only to that version. */
+  readonly ifMatch?: string;
+  /** `If-None-Exist` value (write-headers.ts): create only when this search matches nothing. */
+  readonly ifNoneExist?: string;
+}
+
+export interface WriteResult {
+  /** The resource as the source now holds it, tagged with the source: the answer's body, else read back. */
+  readonly resource: FhirResource;
+  /** 201 created; 200 updated, or a conditional create that found the resource already there. */
+  readonly status: number;
+}
+
+export interface DeleteResult {
+  readonly status: number;
+  /** The OperationOutcome the source answered with (tagged), if any; 204 has none. */
+  readonly outcome: FhirResource | undefined;
+}
+
 export interface FhirClientOptions {
   /** Length at which `_id=` and reference lists are split into several requests. */
   readonly maxUrlLength: number;
@@ -27,7 +48,8 @@ export interface FhirClientOptions {
 }
 
 /**
- * One FHIR R4 REST client per upstream source: read, batched read by id, search and paging.
+ * One FHIR R4 REST client per upstream source: read, batched read by id, search and paging, and the writes
+ * (create, update, delete).
  * It speaks FHIR only; HTTP concerns (pooling, timeouts, retries, errors) live in the UpstreamClient.
  */
 export class FhirClient {
@@ -94,6 +116,45 @@ export class FhirClient {
       all.push(...page.resources);
     }
     return all;
+  }
+
+  /**
+   * `POST [base]/Type`. Like every write it is sent exactly once: the UpstreamClient retries only GETs, and its
+   * circuit breaker, concurrency cap and timeouts apply as to reads.
+   */
+  async create(resourceType: string, resource: FhirResource, opts: WriteOptions = {}): Promise<WriteResult> {
+    const response = await this.#upstream.request({
+      method: 'POST',
+      path: resourceType,
+      body: JSON.stringify(resource),
+      headers: writeHeaders(opts),
+      ...callOptions(opts),
+    });
+    return this.#written(response, resourceType, undefined, opts);
+  }
+
+  /** `PUT [base]/Type/id` (a 412 for a stale `ifMatch` is an UPSTREAM_CONFLICT error). */
+  async update(resourceType: string, id: string, resource: FhirResource, opts: WriteOptions = {}): Promise<WriteResult> {
+    const response = await this.#upstream.request({
+      method: 'PUT',
+      path: `${resourceType}/${encodeURIComponent(id)}`,
+      body: JSON.stringify(resource),
+      headers: writeHeaders(opts),
+      ...callOptions(opts),
+    });
+    return this.#written(response, resourceType, id, opts);
+  }
+
+  /** `DELETE [base]/Type/id`. */
+  async delete(resourceType: string, id: string, opts: WriteOptions = {}): Promise<DeleteResult> {
+    const response = await this.#upstream.request({
+      method: 'DELETE',
+      path: `${resourceType}/${encodeURIComponent(id)}`,
+      headers: writeHeaders(opts),
+      ...callOptions(opts),
+    });
+    const outcome = asOperationOutcome(response.body);
+    return { status: response.status, outcome: outcome ? tagResource(outcome as unknown as FhirResource, this.sourceId) : undefined };
   }
 
   async capabilities(opts: CallOptions = {}): Promise<FhirResource> {
@@ -171,6 +232,49 @@ export class FhirClient {
     return url; // the UpstreamClient rejects absolute URLs outside the base
   }
 
+  /**
+   * The resource a successful create/update answered with. Servers may answer without it (`Prefer` ignored, an
+   * OperationOutcome, an empty 201): then it is read back — the version the Location names, else the id.
+   */
+  async #written(response: UpstreamResponse, resourceType: string, id: string | undefined, opts: CallOptions): Promise<WriteResult> {
+    const body = response.body as Partial<FhirResource> | undefined;
+    const what = id === undefined ? `a create of ${resourceType}` : `an update of ${resourceType}/${id}`;
+    if (typeof body === 'object' && body !== null && body.resourceType === resourceType) {
+      if (typeof body.id !== 'string' || (id !== undefined && body.id !== id)) {
+        throw this.#badWrite(`answered ${what} with ${resourceType}/${String(body.id ?? '(no id)')}`, response.status);
+      }
+      return { resource: tagResource(body as FhirResource, this.sourceId), status: response.status };
+    }
+    const location = this.#location(response.headers['location'] ?? response.headers['content-location'], resourceType);
+    const target = location?.id ?? id;
+    if (target === undefined) throw this.#badWrite(`answered ${what} with neither the resource nor a Location`, response.status);
+    const resource = location?.versionId !== undefined
+      ? await this.vread(resourceType, target, location.versionId, opts)
+      : await this.read(resourceType, target, opts);
+    return { resource, status: response.status };
+  }
+
+  /** `[base]/Type/id[/_history/v]` (absolute under the base URL, or relative) → id and version; else undefined. */
+  #location(header: string | string[] | undefined, resourceType: string): { id: string; versionId?: string } | undefined {
+    const value = Array.isArray(header) ? header[0] : header;
+    if (!value) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value, this.baseUrl + '/');
+    } catch {
+      return undefined;
+    }
+    const full = url.origin + url.pathname;
+    if (!full.startsWith(this.baseUrl + '/')) return undefined;
+    const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?\/?$/.exec(full.slice(this.baseUrl.length + 1));
+    if (!m || m[1] !== resourceType) return undefined;
+    return m[3] === undefined ? { id: m[2]! } : { id: m[2]!, versionId: m[3] };
+  }
+
+  #badWrite(reason: string, status: number): UpstreamError {
+    return new UpstreamError(`Source '${this.sourceId}' ${reason}`, { code: 'UPSTREAM_BAD_RESPONSE', sourceId: this.sourceId, upstreamStatus: status });
+  }
+
   #expectResource(body: Record<string, unknown>, resourceType: string, id: string): FhirResource {
     if (body['resourceType'] !== resourceType) {
       throw new UpstreamError(`Source '${this.sourceId}' answered a read of ${resourceType}/${id} with ${String(body['resourceType'] ?? 'no resource')}`, {
@@ -180,4 +284,15 @@ export class FhirClient {
     }
     return tagResource(body as FhirResource, this.sourceId);
   }
+}
+
+function writeHeaders(opts: WriteOptions): Record<string, string> {
+  const headers: Record<string, string> = { prefer: 'return=representation' };
+  if (opts.ifMatch !== undefined) headers['if-match'] = opts.ifMatch;
+  if (opts.ifNoneExist !== undefined) headers['if-none-exist'] = opts.ifNoneExist;
+  return headers;
+}
+
+function callOptions(opts: CallOptions): CallOptions {
+  return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}) };
 }
