@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FocusResource } from './instance-query.ts';
+import { isFhirId } from '../sources/reference.ts';
 import { requestIdFrom } from './use-request-id.ts';
 import { sendJson, type NodeHandler, type Route } from './router.ts';
 import type { FhirGraphqlServerContext } from './use-fhir-graphql.ts';
 
 const OPERATION = '$graphql';
 /** FHIR id (R4 `id` datatype). */
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export interface FhirGraphqlRouteOptions {
   /** Where the FHIR endpoints live, e.g. `/fhir`. */
@@ -44,7 +44,7 @@ export function fhirGraphqlRoute(options: FhirGraphqlRouteOptions): Route {
     const [pathSource, resourceType, id] = rest.length === 3 ? rest : [undefined, ...rest];
     if (pathSource !== undefined && !options.isSource(pathSource)) return outcome(404, 'not-found', `Unknown source '${shown(pathSource)}'`);
     if (!options.isResourceType(resourceType!)) return outcome(404, 'not-found', `'${shown(resourceType)}' is not a FHIR R4 resource type`);
-    if (!FHIR_ID.test(id!)) return outcome(400, 'invalid', `'${shown(id)}' is not a valid FHIR id`);
+    if (!isFhirId(id!)) return outcome(400, 'invalid', `'${shown(id)}' is not a valid FHIR id`);
     const querySource = url.searchParams.get('_source');
     if (querySource !== null && !options.isSource(querySource)) return outcome(400, 'invalid', `_source: unknown source '${shown(querySource)}'`);
     if (querySource !== null && pathSource !== undefined && querySource !== pathSource) {

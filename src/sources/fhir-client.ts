@@ -2,6 +2,7 @@ import { asOperationOutcome } from '../upstream/error-mapping.ts';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/upstream-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import { isBundle, type Bundle, type FhirResource } from './fhir-types.ts';
+import { parseReference } from './reference.ts';
 import { tagResource } from './resource-origin.ts';
 import { encodeSearchValue, searchPath, type SearchQuery } from './search-query.ts';
 
@@ -266,9 +267,9 @@ export class FhirClient {
     }
     const full = url.origin + url.pathname;
     if (!full.startsWith(this.baseUrl + '/')) return undefined;
-    const m = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?\/?$/.exec(full.slice(this.baseUrl.length + 1));
-    if (!m || m[1] !== resourceType) return undefined;
-    return m[3] === undefined ? { id: m[2]! } : { id: m[2]!, versionId: m[3] };
+    const parsed = parseReference(full.slice(this.baseUrl.length + 1).replace(/\/$/, ''));
+    if (parsed.kind !== 'relative' || parsed.resourceType !== resourceType) return undefined;
+    return parsed.versionId === undefined ? { id: parsed.id } : { id: parsed.id, versionId: parsed.versionId };
   }
 
   #badWrite(reason: string, status: number): UpstreamError {

@@ -5,7 +5,15 @@ export type ParsedReference =
   | { readonly kind: 'contained'; readonly id: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/;
+/** A FHIR logical id (R4 `id` datatype): 1-64 of A-Z a-z 0-9 - . */
+const ID = '[A-Za-z0-9\\-.]{1,64}';
+const FHIR_ID = new RegExp(`^${ID}$`);
+const RELATIVE = new RegExp(`^([A-Z][A-Za-z]+)/(${ID})(?:/_history/(${ID}))?$`);
+
+/** True for a valid FHIR logical id (also the rule for version ids). */
+export function isFhirId(value: string): boolean {
+  return FHIR_ID.test(value);
+}
 
 export function parseReference(reference: string): ParsedReference {
   if (reference.startsWith('#')) {

@@ -2,9 +2,7 @@
  * The conditional headers of FHIR writes, from what a client may reasonably hand the gateway.
  * Both return undefined for a value that cannot be sent (the caller reports it as bad input).
  */
-
-/** A FHIR `id` (and so a `meta.versionId`): 1–64 of `A-Z a-z 0-9 - .`. */
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+import { isFhirId } from './reference.ts';
 
 /**
  * `If-Match` for a version-aware update or delete. FHIR versions are weak ETags (`W/"3"`); clients hold either the
@@ -14,7 +12,7 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 export function ifMatchHeader(value: string): string | undefined {
   const m = /^(?:W\/)?"([^"]*)"$/.exec(value.trim());
   const version = m ? m[1]! : value.trim();
-  return ID.test(version) ? `W/"${version}"` : undefined;
+  return isFhirId(version) ? `W/"${version}"` : undefined;
 }
 
 /**

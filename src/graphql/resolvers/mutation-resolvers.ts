@@ -2,15 +2,13 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { resourceKey } from '../../loaders/create-loaders.ts';
 import type { WriteOptions } from '../../sources/fhir-client.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
+import { isFhirId } from '../../sources/reference.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import { ifMatchHeader, ifNoneExistHeader } from '../../sources/write-headers.ts';
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
 import { pathOf } from './partial-errors.ts';
 import { sourcesFor } from './pick-source.ts';
-
-/** A FHIR logical id (the same rule as reads). */
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /** The value of `XDelete`: what was deleted, where. */
 export interface DeletedResource {
@@ -122,7 +120,7 @@ function withoutNulls(value: unknown): unknown {
 }
 
 function checkId(id: string): void {
-  if (!ID.test(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
+  if (!isFhirId(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
 }
 
 function ifMatchOption(value: string | null | undefined): { ifMatch?: string } {

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { resourceKey } from '../../loaders/create-loaders.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
+import { isFhirId } from '../../sources/reference.ts';
 import type { SearchQuery } from '../../sources/search-query.ts';
 import { UpstreamError } from '../../upstream/upstream-error.ts';
 import type { GatewayContext } from '../context.ts';
@@ -11,7 +12,6 @@ import { pathOf, reportPartialFailure } from './partial-errors.ts';
 import { searchSourcesFor, sourcesFor } from './pick-source.ts';
 import { parseSort } from './sort-order.ts';
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * `Patient(id:)`: one source, or every source serving the type in parallel; two matches are an error, never a pick.
@@ -25,7 +25,7 @@ export async function readById(
   id: string,
   sourceId?: string | null,
 ): Promise<FhirResource> {
-  if (!ID.test(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
+  if (!isFhirId(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
   const sources = sourcesFor(ctx, resourceType, sourceId);
   if (sources.length === 1) return ctx.loaders.resource.load(resourceKey(sources[0]!.id, resourceType, id));
   const settled = await Promise.allSettled(sources.map((s) => ctx.loaders.resource.load(resourceKey(s.id, resourceType, id))));
