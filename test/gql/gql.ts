@@ -15,20 +15,44 @@ import * as types from './graphql.ts';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "mutation CreateObservation($res: ObservationCreate!, $sourceId: String) {\n  ObservationCreate(res: $res, sourceId: $sourceId) {\n    id\n    sourceId\n    status\n    code {\n      coding {\n        system\n        code\n      }\n    }\n    valueQuantity {\n      value\n      unit\n    }\n    subject {\n      reference\n      resource {\n        ... on Patient {\n          id\n          name {\n            family\n          }\n        }\n      }\n    }\n    meta {\n      versionId\n    }\n  }\n}": typeof types.CreateObservationDocument,
+    "mutation CreatePatient($res: PatientCreate!, $ifNoneExist: String, $sourceId: String) {\n  PatientCreate(res: $res, ifNoneExist: $ifNoneExist, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    gender\n    birthDate\n    name {\n      family\n      given\n    }\n    identifier {\n      system\n      value\n    }\n    meta {\n      versionId\n      lastUpdated\n    }\n  }\n}": typeof types.CreatePatientDocument,
+    "mutation DeletePatient($id: ID!, $ifMatch: String, $sourceId: String) {\n  PatientDelete(id: $id, ifMatch: $ifMatch, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    outcome {\n      issue {\n        severity\n        code\n        diagnostics\n      }\n    }\n  }\n}": typeof types.DeletePatientDocument,
     "query PatientById($id: ID!) {\n  Patient(id: $id) {\n    id\n    name {\n      family\n      given\n    }\n    birthDate\n  }\n}": typeof types.PatientByIdDocument,
     "query PatientConnectionPage($cursor: String) {\n  PatientConnection(_count: 10, _cursor: $cursor) {\n    count\n    next\n    edges {\n      resource {\n        id\n      }\n    }\n  }\n}": typeof types.PatientConnectionPageDocument,
+    "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": typeof types.PatientFocusFragmentDoc,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": typeof types.PatientPageDocument,
+    "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": typeof types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": typeof types.PatientWithObservationsDocument,
     "query PatientsWithCareTeam {\n  PatientList(_count: 20) {\n    id\n    generalPractitioner {\n      resource {\n        ... on Practitioner {\n          name {\n            family\n          }\n        }\n      }\n    }\n    managingOrganization {\n      resource {\n        ... on Organization {\n          name\n        }\n      }\n    }\n  }\n}": typeof types.PatientsWithCareTeamDocument,
+    "mutation UpdatePatient($id: ID!, $res: PatientCreate!, $ifMatch: String, $sourceId: String) {\n  PatientUpdate(id: $id, res: $res, ifMatch: $ifMatch, sourceId: $sourceId) {\n    id\n    sourceId\n    gender\n    name {\n      family\n      given\n    }\n    meta {\n      versionId\n    }\n  }\n}": typeof types.UpdatePatientDocument,
 };
 const documents: Documents = {
+    "mutation CreateObservation($res: ObservationCreate!, $sourceId: String) {\n  ObservationCreate(res: $res, sourceId: $sourceId) {\n    id\n    sourceId\n    status\n    code {\n      coding {\n        system\n        code\n      }\n    }\n    valueQuantity {\n      value\n      unit\n    }\n    subject {\n      reference\n      resource {\n        ... on Patient {\n          id\n          name {\n            family\n          }\n        }\n      }\n    }\n    meta {\n      versionId\n    }\n  }\n}": types.CreateObservationDocument,
+    "mutation CreatePatient($res: PatientCreate!, $ifNoneExist: String, $sourceId: String) {\n  PatientCreate(res: $res, ifNoneExist: $ifNoneExist, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    gender\n    birthDate\n    name {\n      family\n      given\n    }\n    identifier {\n      system\n      value\n    }\n    meta {\n      versionId\n      lastUpdated\n    }\n  }\n}": types.CreatePatientDocument,
+    "mutation DeletePatient($id: ID!, $ifMatch: String, $sourceId: String) {\n  PatientDelete(id: $id, ifMatch: $ifMatch, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    outcome {\n      issue {\n        severity\n        code\n        diagnostics\n      }\n    }\n  }\n}": types.DeletePatientDocument,
     "query PatientById($id: ID!) {\n  Patient(id: $id) {\n    id\n    name {\n      family\n      given\n    }\n    birthDate\n  }\n}": types.PatientByIdDocument,
     "query PatientConnectionPage($cursor: String) {\n  PatientConnection(_count: 10, _cursor: $cursor) {\n    count\n    next\n    edges {\n      resource {\n        id\n      }\n    }\n  }\n}": types.PatientConnectionPageDocument,
+    "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": types.PatientFocusFragmentDoc,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": types.PatientPageDocument,
+    "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": types.PatientWithObservationsDocument,
     "query PatientsWithCareTeam {\n  PatientList(_count: 20) {\n    id\n    generalPractitioner {\n      resource {\n        ... on Practitioner {\n          name {\n            family\n          }\n        }\n      }\n    }\n    managingOrganization {\n      resource {\n        ... on Organization {\n          name\n        }\n      }\n    }\n  }\n}": types.PatientsWithCareTeamDocument,
+    "mutation UpdatePatient($id: ID!, $res: PatientCreate!, $ifMatch: String, $sourceId: String) {\n  PatientUpdate(id: $id, res: $res, ifMatch: $ifMatch, sourceId: $sourceId) {\n    id\n    sourceId\n    gender\n    name {\n      family\n      given\n    }\n    meta {\n      versionId\n    }\n  }\n}": types.UpdatePatientDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreateObservation($res: ObservationCreate!, $sourceId: String) {\n  ObservationCreate(res: $res, sourceId: $sourceId) {\n    id\n    sourceId\n    status\n    code {\n      coding {\n        system\n        code\n      }\n    }\n    valueQuantity {\n      value\n      unit\n    }\n    subject {\n      reference\n      resource {\n        ... on Patient {\n          id\n          name {\n            family\n          }\n        }\n      }\n    }\n    meta {\n      versionId\n    }\n  }\n}"): typeof import('./graphql.ts').CreateObservationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation CreatePatient($res: PatientCreate!, $ifNoneExist: String, $sourceId: String) {\n  PatientCreate(res: $res, ifNoneExist: $ifNoneExist, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    gender\n    birthDate\n    name {\n      family\n      given\n    }\n    identifier {\n      system\n      value\n    }\n    meta {\n      versionId\n      lastUpdated\n    }\n  }\n}"): typeof import('./graphql.ts').CreatePatientDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeletePatient($id: ID!, $ifMatch: String, $sourceId: String) {\n  PatientDelete(id: $id, ifMatch: $ifMatch, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    outcome {\n      issue {\n        severity\n        code\n        diagnostics\n      }\n    }\n  }\n}"): typeof import('./graphql.ts').DeletePatientDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -40,7 +64,15 @@ export function graphql(source: "query PatientConnectionPage($cursor: String) {\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}"): typeof import('./graphql.ts').PatientFocusFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}"): typeof import('./graphql.ts').PatientPageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}"): typeof import('./graphql.ts').PatientSearchPageDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -49,6 +81,10 @@ export function graphql(source: "query PatientWithObservations($id: ID!) {\n  Pa
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query PatientsWithCareTeam {\n  PatientList(_count: 20) {\n    id\n    generalPractitioner {\n      resource {\n        ... on Practitioner {\n          name {\n            family\n          }\n        }\n      }\n    }\n    managingOrganization {\n      resource {\n        ... on Organization {\n          name\n        }\n      }\n    }\n  }\n}"): typeof import('./graphql.ts').PatientsWithCareTeamDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation UpdatePatient($id: ID!, $res: PatientCreate!, $ifMatch: String, $sourceId: String) {\n  PatientUpdate(id: $id, res: $res, ifMatch: $ifMatch, sourceId: $sourceId) {\n    id\n    sourceId\n    gender\n    name {\n      family\n      given\n    }\n    meta {\n      versionId\n    }\n  }\n}"): typeof import('./graphql.ts').UpdatePatientDocument;
 
 
 export function graphql(source: string) {
