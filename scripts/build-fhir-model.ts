@@ -15,6 +15,7 @@ export const modelPath = new URL('../src/graphql/fhir-model/r4-model.json', impo
 interface ElementDefinition {
   path: string;
   short?: string;
+  isSummary?: boolean;
   min?: number;
   max?: string;
   contentReference?: string;
@@ -121,6 +122,7 @@ function buildTypes(sd: StructureDefinition, kind: 'resource' | 'datatype', out:
       ...((el.min ?? 0) > 0 ? { required: true as const } : {}),
       ...(el.short ? { description: el.short } : {}),
       ...(targetsOf(el) ? { targets: targetsOf(el)! } : {}),
+      ...(el.isSummary && kind === 'resource' && parentPath === root ? { summary: true as const } : {}),
     };
     siblings.push(field);
   }

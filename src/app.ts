@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import type { Config, SourceConfig } from './config/config.types.ts';
 import { buildSchema } from './graphql/build-schema.ts';
-import { loadFhirModel, searchParamIndex } from './graphql/fhir-model/load-model.ts';
+import { loadFhirModel, searchParamIndex, topLevelIndex } from './graphql/fhir-model/load-model.ts';
 import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
 import { fhirGraphqlRoute } from './http/fhir-graphql-route.ts';
+import { fhirRestRoute } from './http/fhir-rest/rest-route.ts';
 import { createRouter } from './http/router.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
@@ -26,7 +27,7 @@ export interface App {
 }
 
 const CAPABILITY_RETRY_MS = 5_000;
-/** Where the FHIR endpoints ($graphql; later the REST shim) live. */
+/** Where the FHIR endpoints ($graphql and the REST shim) live. */
 const FHIR_BASE_PATH = '/fhir';
 
 /** Composition root: the only place that wires config, upstream clients, sources, schema and HTTP together. */
@@ -84,7 +85,8 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
   /** Probes every source once (later failures are retried in the background by probe). */
   const whenReady = () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined));
 
-  const yoga = createGatewayYoga({ schema, config, sources: registry, searchParams: searchParamIndex(model), logger, isReady });
+  const searchParams = searchParamIndex(model);
+  const yoga = createGatewayYoga({ schema, config, sources: registry, searchParams, logger, isReady });
   const resourceTypes = new Set(model.resourceTypes);
   const router = createRouter(
     [
@@ -94,6 +96,13 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
         yoga: (req, res, context) => yoga.handle(req, res, context),
         isResourceType: (name) => resourceTypes.has(name),
         isSource: (id) => registry.get(id) !== undefined,
+      }),
+      fhirRestRoute({
+        basePath: FHIR_BASE_PATH,
+        context: { config, sources: registry, searchParams },
+        isResourceType: (name) => resourceTypes.has(name),
+        topLevel: topLevelIndex(model),
+        log,
       }),
     ],
     (req, res) => void yoga.handle(req, res),

@@ -2,10 +2,10 @@ import { createYoga, useReadinessCheck, type YogaLogger, type YogaServerInstance
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config.types.ts';
 import type { GatewayContext } from '../graphql/context.ts';
-import { createLoaders } from '../loaders/create-loaders.ts';
 import type { SearchParamIndex } from '../graphql/fhir-model/load-model.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 import { exampleQuery } from './example-query.ts';
+import { createRequestContext } from './request-context.ts';
 import { useQueryLimits } from './use-query-limits.ts';
 import { requestIdOf, useRequestId } from './use-request-id.ts';
 import { useFieldErrorStatus } from './use-field-error-status.ts';
@@ -31,8 +31,7 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayCon
  * Errors are masked except the expected ones (GraphQLErrors with extensions.code).
  */
 export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
-  const { config, sources, searchParams } = deps;
-  const referencePaths = (resourceType: string, code: string) => searchParams(resourceType, code)?.paths;
+  const { config } = deps;
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
@@ -41,21 +40,7 @@ export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
     logging: deps.logger,
     maskedErrors: true,
     graphiql: config.graphiql ? { title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery } : false,
-    context: ({ request }): GatewayContext => {
-      const signal = request.signal as AbortSignal | undefined;
-      const call = { deadline: Date.now() + config.limits.requestTimeoutMs, ...(signal ? { signal } : {}) };
-      return {
-        requestId: requestIdOf(request),
-        viewer: { kind: 'anonymous' },
-        sources,
-        limits: config.limits,
-        warnings: [],
-        partialErrors: [],
-        searchParams,
-        patientIdentifierSystems: config.identity.patientIdentifierSystems,
-        loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
-      };
-    },
+    context: ({ request }): GatewayContext => createRequestContext(deps, requestIdOf(request), request.signal as AbortSignal | undefined),
     plugins: [
       useRequestId(),
       useReadinessCheck({

@@ -8,11 +8,30 @@ export interface SourceCapabilities {
   readonly resourceTypes: ReadonlySet<string> | null;
   /** Per type, the declared search parameter names; a type without any declared parameter is absent. */
   readonly searchParams: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per type, what the gateway's own CapabilityStatement needs of it (the union over sources is served at /metadata). */
+  readonly declared: ReadonlyMap<string, DeclaredResource>;
+}
+
+/** A source's declaration for one resource type, as much of it as the gateway re-declares. */
+export interface DeclaredResource {
+  readonly interactions: readonly string[];
+  readonly searchParams: readonly DeclaredSearchParam[];
+  readonly searchInclude: readonly string[];
+  readonly searchRevInclude: readonly string[];
+}
+
+export interface DeclaredSearchParam {
+  readonly name: string;
+  readonly type: string;
+  readonly definition?: string;
 }
 
 interface RestResource {
   type?: unknown;
-  searchParam?: Array<{ name?: unknown }>;
+  interaction?: Array<{ code?: unknown }>;
+  searchParam?: Array<{ name?: unknown; type?: unknown; definition?: unknown }>;
+  searchInclude?: unknown;
+  searchRevInclude?: unknown;
 }
 
 /** Parameters every server understands or that only shape the result: never held against a source. */
@@ -25,13 +44,28 @@ export function parseCapabilities(capability: Record<string, unknown>, knownType
   const resources = Array.isArray(server?.resource) ? (server.resource as RestResource[]) : [];
   const types = new Set<string>();
   const searchParams = new Map<string, ReadonlySet<string>>();
+  const declared = new Map<string, DeclaredResource>();
   for (const r of resources) {
     if (typeof r.type !== 'string' || !known.has(r.type)) continue;
     types.add(r.type);
-    const names = (Array.isArray(r.searchParam) ? r.searchParam : []).map((p) => p.name).filter((n): n is string => typeof n === 'string');
-    if (names.length > 0) searchParams.set(r.type, new Set(names));
+    const params = (Array.isArray(r.searchParam) ? r.searchParam : []).flatMap((p) =>
+      typeof p.name === 'string'
+        ? [{ name: p.name, type: typeof p.type === 'string' ? p.type : 'string', ...(typeof p.definition === 'string' ? { definition: p.definition } : {}) }]
+        : [],
+    );
+    if (params.length > 0) searchParams.set(r.type, new Set(params.map((p) => p.name)));
+    declared.set(r.type, {
+      interactions: (Array.isArray(r.interaction) ? r.interaction : []).map((i) => i.code).filter((c): c is string => typeof c === 'string'),
+      searchParams: params,
+      searchInclude: strings(r.searchInclude),
+      searchRevInclude: strings(r.searchRevInclude),
+    });
   }
-  return { resourceTypes: types.size > 0 ? types : null, searchParams };
+  return { resourceTypes: types.size > 0 ? types : null, searchParams, declared };
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /**

@@ -14,6 +14,8 @@ export interface CallOptions {
 export interface SearchPage {
   /** Resources with search mode 'match' (or no mode), of the searched type, tagged with their source. */
   readonly resources: FhirResource[];
+  /** Resources the upstream added with search mode 'include' (`_include`/`_revinclude`), tagged with their source. */
+  readonly included: FhirResource[];
   readonly total: number | undefined;
   /** Paging links of the upstream Bundle, relative to the source's base URL. */
   readonly links: Readonly<Partial<Record<'first' | 'previous' | 'next' | 'last' | 'self', string>>>;
@@ -158,6 +160,18 @@ export class FhirClient {
     return { status: response.status, outcome: outcome ? tagResource(outcome as unknown as FhirResource, this.sourceId) : undefined };
   }
 
+  /**
+   * A request the REST shim passes on as the client made it (reads with their validators, history, writes, PATCH,
+   * batches): the upstream's status, headers and parsed body. Failures are UpstreamErrors; nothing but a GET is ever
+   * retried. `path` is relative to the source's base URL.
+   */
+  async exchange(
+    req: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string; body?: string; headers?: Record<string, string> },
+    opts: CallOptions = {},
+  ): Promise<UpstreamResponse> {
+    return this.#upstream.request({ ...req, ...callOptions(opts) });
+  }
+
   async capabilities(opts: CallOptions = {}): Promise<FhirResource> {
     const body = await this.#upstream.getJson('metadata', opts);
     if (body['resourceType'] !== 'CapabilityStatement') {
@@ -201,18 +215,16 @@ export class FhirClient {
         sourceId: this.sourceId,
       });
     }
-    return { resources: this.#matches(body, resourceType), total: body.total, links: this.#links(body) };
-  }
-
-  #matches(bundle: Bundle, resourceType: string): FhirResource[] {
-    const out: FhirResource[] = [];
-    for (const entry of bundle.entry ?? []) {
+    const resources: FhirResource[] = [];
+    const included: FhirResource[] = [];
+    for (const entry of body.entry ?? []) {
       const r = entry.resource;
-      if (!r || r.resourceType !== resourceType) continue;
-      if (entry.search?.mode !== undefined && entry.search.mode !== 'match') continue;
-      out.push(tagResource(r, this.sourceId));
+      if (!r || typeof r.resourceType !== 'string') continue;
+      const mode = entry.search?.mode;
+      if (r.resourceType === resourceType && (mode === undefined || mode === 'match')) resources.push(tagResource(r, this.sourceId));
+      else if (mode === 'include' || (mode === undefined && r.resourceType !== 'OperationOutcome')) included.push(tagResource(r, this.sourceId));
     }
-    return out;
+    return { resources, included, total: body.total, links: this.#links(body) };
   }
 
   #links(bundle: Bundle): SearchPage['links'] {

@@ -292,11 +292,14 @@ describe('one pipeline: HTTP errors and limits as on /graphql', () => {
     expect(upstreamCalls()).toHaveLength(0);
   });
 
-  it('/graphql still answers as before, and unknown paths under /fhir stay 404', async () => {
+  it('/graphql still answers as before; the REST shim answers beside $graphql, unknown paths under /fhir are 404', async () => {
     const res = await gw.gql('{ Patient(id: "pat-0001") { id sourceId } }');
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ Patient: { id: 'pat-0001', sourceId: 'hospital' } });
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
-    expect((await fetch(`${gw.url}/fhir/Patient/pat-0001`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/fhir/Patient/pat-0001`)).status).toBe(200);
+    const unknown = await fetch(`${gw.url}/fhir/NoSuchType/x`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
   });
 });

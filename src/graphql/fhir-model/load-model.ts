@@ -17,3 +17,36 @@ export function searchParamIndex(model: FhirModel): SearchParamIndex {
   for (const [type, params] of Object.entries(model.searchParams)) for (const p of params) index.set(type + '.' + p.code, p);
   return (resourceType, code) => index.get(resourceType + '.' + code);
 }
+
+export interface TopLevelElements {
+  /** R4 isSummary elements (what `_summary=true` keeps). */
+  readonly summary: ReadonlySet<string>;
+  /** Elements with min ≥ 1 (kept by `_summary=text` and `_elements`). */
+  readonly required: ReadonlySet<string>;
+}
+
+/**
+ * The top-level JSON property names of a resource type's summary and mandatory elements, choice elements expanded to
+ * every typed name (`deceasedBoolean`, `deceasedDateTime`); undefined for a type the model does not know.
+ */
+export function topLevelIndex(model: FhirModel): (resourceType: string) => TopLevelElements | undefined {
+  const cache = new Map<string, TopLevelElements>();
+  return (resourceType) => {
+    let found = cache.get(resourceType);
+    if (found) return found;
+    const def = model.types[resourceType];
+    if (def?.kind !== 'resource') return undefined;
+    const summary = new Set<string>();
+    const required = new Set<string>();
+    for (const field of def.fields) {
+      const names = field.choice ? field.types.map((t) => field.name + t[0]!.toUpperCase() + t.slice(1)) : [field.name];
+      for (const name of names) {
+        if (field.summary) summary.add(name);
+        if (field.required) required.add(name);
+      }
+    }
+    found = { summary, required };
+    cache.set(resourceType, found);
+    return found;
+  };
+}

@@ -34,6 +34,8 @@ export interface FieldDef {
   readonly description?: string;
   /** Target resource types of a Reference element, when the definition restricts them. */
   readonly targets?: readonly string[];
+  /** A top-level element of a resource that R4 marks isSummary (what `_summary=true` keeps). */
+  readonly summary?: true;
 }
 
 export type SearchParamType = 'number' | 'date' | 'string' | 'token' | 'reference' | 'composite' | 'quantity' | 'uri' | 'special';

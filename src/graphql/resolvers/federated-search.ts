@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { GraphQLResolveInfo } from 'graphql';
 import type { SearchPage } from '../../sources/fhir-client.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
+import { linkedIncludes } from '../../sources/linked-resources.ts';
 import { queryKey, type SearchQuery } from '../../sources/search-query.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
 import { mergeHeads, mergeTails, type Candidate, type CandidateOrder } from './merge-pages.ts';
 import { decodeCursor, encodeCursor } from './paging.ts';
-import { pathOf, reportPartialFailure } from './partial-errors.ts';
+import { pathOf, reportPartialFailure, type ResultSite } from './partial-errors.ts';
 import type { ConnectionResult } from './root-resolvers.ts';
 import { compareSortKeys, sortKeyOf, type SortField, type SortKey } from './sort-order.ts';
 
@@ -53,7 +53,7 @@ interface Fetched {
   readonly offset: number;
 }
 
-export async function federatedPage(ctx: GatewayContext, info: GraphQLResolveInfo, search: FederatedSearch): Promise<ConnectionResult> {
+export async function federatedPage(ctx: GatewayContext, site: ResultSite, search: FederatedSearch): Promise<ConnectionResult> {
   const { resourceType, sources, count } = search;
   const unmerged = search.sort.filter((f) => f.paths === undefined);
   if (unmerged.length > 0) {
@@ -61,14 +61,14 @@ export async function federatedPage(ctx: GatewayContext, info: GraphQLResolveInf
       code: 'SORT_NOT_MERGED',
       message: `Each source sorts by ${unmerged.map((f) => `'${f.code}'`).join(', ')}, but the gateway cannot evaluate it to merge sources; ` +
         'the merged page orders by the other sort fields, then interleaves',
-      path: pathOf(info),
+      path: pathOf(site),
     });
   }
   const fields = search.sort.filter((f) => f.paths !== undefined);
   const order = candidateOrder(fields);
   const hash = searchHash(resourceType, search.filters);
   const position = search.cursor ? decodePosition(search.cursor, hash, sources) : undefined;
-  if (position?.back) return backward(ctx, info, search, position, fields, order, hash);
+  if (position?.back) return backward(ctx, site, search, position, fields, order, hash);
 
   if (position === undefined && search.offset + count > ctx.limits.maxCount && search.offset > 0) {
     throw userError(
@@ -84,7 +84,7 @@ export async function federatedPage(ctx: GatewayContext, info: GraphQLResolveInf
       exhausted.has(s.id) ? ended(s, start[s.id]!) : fetchRun(ctx, search, s, start[s.id]!, skip + count),
     ),
   );
-  settleFailures(ctx, info, fetched);
+  settleFailures(ctx, site, fetched);
   const lists = candidates(fetched, fields);
   const merged = mergeHeads(lists, skip + count, order);
   const before = mergeHeads(lists, skip, order).taken;
@@ -105,7 +105,7 @@ export async function federatedPage(ctx: GatewayContext, info: GraphQLResolveInf
 
 async function backward(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
+  site: ResultSite,
   search: FederatedSearch,
   position: Position,
   fields: readonly SortField[],
@@ -121,7 +121,7 @@ async function backward(
       return e === 0 ? ended(s, 0) : fetchRun(ctx, search, s, from, e - from);
     }),
   );
-  settleFailures(ctx, info, fetched);
+  settleFailures(ctx, site, fetched);
   const lists = candidates(fetched, fields).map((list, i) => list.slice(0, Math.max(0, end[fetched[i]!.source.id]! - fetched[i]!.offset)));
   const merged = mergeTails(lists, count, order);
   const pageStart: Record<string, number> = {};
@@ -161,6 +161,11 @@ function result(
     next: more ? cursor(pageEnd, false, exhausted) : undefined,
     last: total === undefined ? undefined : cursor(Object.fromEntries(fetched.map((f) => [f.source.id, f.page!.total!])), true),
     resources: items.map((c) => c.item.resource),
+    included: fetched.flatMap((f, i) => {
+      if (!f.page || f.page.included.length === 0) return [];
+      const mine = items.filter((c) => c.source === i).map((c) => c.item.resource);
+      return mine.length === 0 ? [] : linkedIncludes(mine, f.page.included);
+    }),
   };
 }
 
@@ -176,21 +181,21 @@ async function fetchRun(ctx: GatewayContext, search: FederatedSearch, source: So
 
 /** A source known to have nothing from `offset` on: nothing is asked, and its total is that offset. */
 function ended(source: Source, offset: number): Fetched {
-  return { source, offset, page: { resources: [], total: offset, links: {} } };
+  return { source, offset, page: { resources: [], included: [], total: offset, links: {} } };
 }
 
 /**
  * Failed sources become partial errors at the field's path; when every source that was asked failed, the field
  * fails with the first error and the others stay partial errors, so each source is named once.
  */
-function settleFailures(ctx: GatewayContext, info: GraphQLResolveInfo, fetched: readonly Fetched[]): void {
+function settleFailures(ctx: GatewayContext, site: ResultSite, fetched: readonly Fetched[]): void {
   const failed = fetched.filter((f) => f.page === undefined);
   if (failed.length === 0) return;
   if (failed.length === fetched.length) {
-    for (const f of failed.slice(1)) reportPartialFailure(ctx, info, f.error, f.source.id);
+    for (const f of failed.slice(1)) reportPartialFailure(ctx, site, f.error, f.source.id);
     throw failed[0]!.error;
   }
-  for (const f of failed) reportPartialFailure(ctx, info, f.error, f.source.id);
+  for (const f of failed) reportPartialFailure(ctx, site, f.error, f.source.id);
 }
 
 function candidates(fetched: readonly Fetched[], fields: readonly SortField[]): Candidate<Ranked>[][] {

@@ -1,17 +1,16 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
-import { pathOf } from './partial-errors.ts';
+import { pathOf, type ResultSite } from './partial-errors.ts';
 
 /** The page size for a search: `_count` or the default, capped at limits.maxCount with a warning. */
-export function pageSize(requested: number | null | undefined, ctx: GatewayContext, info: GraphQLResolveInfo): number {
+export function pageSize(requested: number | null | undefined, ctx: GatewayContext, site: ResultSite): number {
   if (requested === undefined || requested === null) return ctx.limits.defaultCount;
   if (!Number.isInteger(requested) || requested < 0) throw userError('BAD_USER_INPUT', '_count must be a non-negative integer');
   if (requested > ctx.limits.maxCount) {
     ctx.warnings.push({
       code: 'COUNT_CAPPED',
       message: `_count ${requested} was capped to the maximum page size ${ctx.limits.maxCount}; page on for more`,
-      path: pathOf(info),
+      path: pathOf(site),
     });
     return ctx.limits.maxCount;
   }

@@ -4,6 +4,7 @@ import type { FhirResource } from '../../sources/fhir-types.ts';
 import type { SearchQuery } from '../../sources/search-query.ts';
 import { originOf } from '../../sources/resource-origin.ts';
 import type { GatewayContext } from '../context.ts';
+import { filterByFhirpath } from '../fhirpath/fhirpath-engine.ts';
 import { userError } from './errors.ts';
 import { decodeCursor, encodeCursor, offsetOf, pageSize } from './paging.ts';
 import type { ConnectionResult } from './root-resolvers.ts';
@@ -12,6 +13,8 @@ export interface ReverseArgs {
   readonly _count?: number | null;
   readonly _offset?: number | null;
   readonly _cursor?: string | null;
+  /** HL7 `fhirpath`: applied to all of the parent's matches, before `_offset`/`_count`/`_cursor` page them. */
+  readonly fhirpath?: string | null;
 }
 
 /**
@@ -50,13 +53,14 @@ export async function reversePage(
     if (typeof o !== 'number' || !Number.isInteger(o) || o < 0) throw userError('BAD_USER_INPUT', '_cursor is not a cursor of this list');
     offset = o;
   }
-  const all = await ctx.loaders.reverse.load({
+  const loaded = await ctx.loaders.reverse.load({
     sourceId: origin.sourceId,
     resourceType,
     param,
     target: `${parent.resourceType}/${parent.id}`,
     query: filters,
   });
+  const all = typeof args.fhirpath === 'string' ? await filterByFhirpath(loaded, args.fhirpath) : loaded;
   const page = all.slice(offset, offset + count);
   const at = (o: number) => encodeCursor({ o });
   const lastOffset = all.length === 0 ? 0 : Math.floor((all.length - 1) / Math.max(count, 1)) * count;
@@ -70,5 +74,6 @@ export async function reversePage(
     next: offset + count < all.length ? at(offset + count) : undefined,
     last: at(lastOffset),
     resources: page,
+    included: [],
   };
 }

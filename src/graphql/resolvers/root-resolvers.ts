@@ -1,4 +1,3 @@
-import type { GraphQLResolveInfo } from 'graphql';
 import { resourceKey } from '../../loaders/create-loaders.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import { isFhirId } from '../../sources/reference.ts';
@@ -8,7 +7,7 @@ import type { GatewayContext } from '../context.ts';
 import { notFoundError, userError } from './errors.ts';
 import { decodeCursor, encodeCursor, offsetOf, pageSize } from './paging.ts';
 import { federatedPage } from './federated-search.ts';
-import { pathOf, reportPartialFailure } from './partial-errors.ts';
+import { pathOf, reportPartialFailure, type ResultSite } from './partial-errors.ts';
 import { searchSourcesFor, sourcesFor } from './pick-source.ts';
 import { parseSort } from './sort-order.ts';
 
@@ -20,7 +19,7 @@ import { parseSort } from './sort-order.ts';
  */
 export async function readById(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
+  site: ResultSite,
   resourceType: string,
   id: string,
   sourceId?: string | null,
@@ -34,7 +33,7 @@ export async function readById(
     r.status === 'rejected' && !(r.reason instanceof UpstreamError && r.reason.code === 'NOT_FOUND') ? [{ source: sources[i]!, error: r.reason as unknown }] : [],
   );
   if (found.length === 1) {
-    for (const f of failed) reportPartialFailure(ctx, info, f.error, f.source.id);
+    for (const f of failed) reportPartialFailure(ctx, site, f.error, f.source.id);
     return found[0]!.resource;
   }
   if (found.length > 1) {
@@ -45,7 +44,7 @@ export async function readById(
     );
   }
   if (failed.length > 0) {
-    for (const f of failed.slice(1)) reportPartialFailure(ctx, info, f.error, f.source.id);
+    for (const f of failed.slice(1)) reportPartialFailure(ctx, site, f.error, f.source.id);
     throw failed[0]!.error;
   }
   throw notFoundError(`${resourceType}/${id} was not found in any source`);
@@ -68,6 +67,8 @@ export interface ConnectionResult {
   readonly next?: string;
   readonly last?: string;
   readonly resources: readonly FhirResource[];
+  /** `_include`/`_revinclude` results that belong to this page (the REST shim returns them; GraphQL has fields for that). */
+  readonly included: readonly FhirResource[];
 }
 
 /**
@@ -76,16 +77,16 @@ export interface ConnectionResult {
  */
 export async function searchPage(
   ctx: GatewayContext,
-  info: GraphQLResolveInfo,
+  site: ResultSite,
   resourceType: string,
   filters: SearchQuery,
   args: SearchArgs,
 ): Promise<ConnectionResult> {
   const sort = parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
-  const sources = searchSourcesFor(ctx, pathOf(info), resourceType, args.sourceId, filters);
-  const count = pageSize(args._count, ctx, info);
+  const sources = searchSourcesFor(ctx, pathOf(site), resourceType, args.sourceId, filters);
+  const count = pageSize(args._count, ctx, site);
   if (sources.length > 1) {
-    return federatedPage(ctx, info, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
+    return federatedPage(ctx, site, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
   }
   const source = sources[0]!;
   let request;
@@ -116,6 +117,7 @@ export async function searchPage(
     next: cursorOf(page.links.next),
     last: cursorOf(page.links.last),
     resources: page.resources,
+    included: page.included,
   };
 }
 

@@ -1,0 +1,76 @@
+import { userError } from '../../graphql/resolvers/errors.ts';
+import { decodeCursor, encodeCursor } from '../../graphql/resolvers/paging.ts';
+import type { Source } from '../../sources/source-registry.ts';
+import { rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
+
+/** The public URL of the current request's path (or `pathname`) with `query` (a URLSearchParams string) as its query. */
+export function requestUrl(call: RestCall, query: string, pathname = call.url.pathname): string {
+  const origin = call.base.slice(0, call.base.length - call.deps.basePath.length);
+  return `${origin}${pathname}${query ? `?${query}` : ''}`;
+}
+
+/** A gateway paging link that stands for an upstream's own link (history, single-source paging). */
+export function linkCursor(source: Source, upstreamLink: string): string {
+  return encodeCursor({ s: source.id, l: upstreamLink });
+}
+
+/**
+ * Decodes a `_cursor` made by linkCursor: it must name a configured source (the one in the path, if any) and a link of
+ * the same request path (`own`, e.g. `Patient/1/_history`) or a server-level paging link (`?_getpages=`).
+ */
+export function pagingCursor(call: RestCall, cursor: string, own: string): { source: Source; link: string } {
+  const value = decodeCursor(cursor);
+  const source = typeof value['s'] === 'string' ? call.ctx.sources.get(value['s']) : undefined;
+  const link = value['l'];
+  const sameSource = source !== undefined && (call.sourceId === undefined || call.sourceId === source.id);
+  const sameRequest = typeof link === 'string' && !link.includes('..') && (link.startsWith(own + '?') || link === own || link.startsWith('?'));
+  if (!sameSource || !sameRequest) throw userError('BAD_USER_INPUT', `_cursor does not belong to ${own}`);
+  return { source, link: link as string };
+}
+
+interface PassedEntry {
+  fullUrl?: unknown;
+  response?: { location?: unknown; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/**
+ * A Bundle from one source (history, batch/transaction response) made to point at the gateway: `fullUrl`s and
+ * `response.location`s under the source's base become gateway URLs, paging links become gateway links that carry
+ * the upstream link in `_cursor` (`own` is the request's path relative to the base, for checking them later).
+ */
+export function rewriteBundle(call: RestCall, source: Source, bundle: Record<string, unknown>, own: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...bundle };
+  if (Array.isArray(bundle['link'])) {
+    out['link'] = (bundle['link'] as Array<{ relation?: unknown; url?: unknown }>).flatMap((link) => {
+      if (typeof link.url !== 'string') return [];
+      const relative = relativeTo(source, link.url);
+      if (relative === undefined) return [];
+      const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${linkCursor(source, relative)}`);
+      return [{ ...link, url }];
+    });
+  }
+  if (Array.isArray(bundle['entry'])) {
+    out['entry'] = (bundle['entry'] as PassedEntry[]).map((entry) => {
+      const next: PassedEntry = { ...entry };
+      if (typeof entry.fullUrl === 'string') {
+        const url = rewriteUpstreamUrl(call, source, entry.fullUrl);
+        if (url !== undefined) next.fullUrl = url;
+      }
+      if (entry.response && typeof entry.response.location === 'string') {
+        const location = rewriteUpstreamUrl(call, source, entry.response.location);
+        if (location !== undefined) next.response = { ...entry.response, location };
+      }
+      return next;
+    });
+  }
+  return out;
+}
+
+/** A link of the source relative to its base URL; undefined when it points elsewhere (it is dropped, never passed on). */
+function relativeTo(source: Source, url: string): string | undefined {
+  if (url.startsWith(source.baseUrl + '/')) return url.slice(source.baseUrl.length + 1);
+  if (url.startsWith(source.baseUrl + '?')) return url.slice(source.baseUrl.length);
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return url.replace(/^\//, '');
+  return undefined;
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import type { DeclaredResource, DeclaredSearchParam } from '../../sources/capabilities.ts';
+import type { Source } from '../../sources/source-registry.ts';
+import type { RestCall } from './rest-call.ts';
+import { sendFhir } from './rest-response.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const STARTED = new Date().toISOString();
+/** What the shim does per type; a type declares those its sources declare too. */
+const TYPE_INTERACTIONS = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
+const GRAPHQL = { name: 'graphql', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-graphql' };
+
+/**
+ * `GET [base]/metadata`: the gateway's CapabilityStatement, the union of what its sources declare (or, under
+ * `[base]/{sourceId}/metadata`, of that one source): per resource type the interactions the shim can forward that
+ * some source declares, the search parameters and includes of all of them, and `$graphql` at system and instance level.
+ */
+export function metadata(call: RestCall): void {
+  const sources = call.sourceId !== undefined ? [call.ctx.sources.get(call.sourceId)!] : [...call.ctx.sources.all()];
+  const types = new Map<string, DeclaredResource[]>();
+  for (const source of sources) {
+    for (const type of servedTypes(source)) {
+      const list = types.get(type) ?? [];
+      list.push(source.capabilities?.declared.get(type) ?? { interactions: TYPE_INTERACTIONS, searchParams: [], searchInclude: [], searchRevInclude: [] });
+      types.set(type, list);
+    }
+  }
+  const resource = [...types.keys()].sort().map((type) => resourceEntry(type, types.get(type)!));
+  const statement = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: STARTED,
+    kind: 'instance',
+    software: { name: 'fhir-graphql-gateway', version: VERSION },
+    implementation: {
+      description: `FHIR GraphQL gateway over ${sources.map((s) => `'${s.id}'`).join(', ')}`,
+      url: call.sourceId !== undefined ? `${call.base}/${call.sourceId}` : call.base,
+    },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation:
+          'Searches fan out to every source serving the type and merge; reads by id that match in several sources are refused ' +
+          '(use [base]/{sourceId}/...); writes, batches and transactions go to exactly one source.',
+        ...(resource.length > 0 ? { resource } : {}),
+        interaction: [{ code: 'batch' }, { code: 'transaction' }],
+        operation: [GRAPHQL],
+      },
+    ],
+  };
+  sendFhir(call.res, 200, statement);
+}
+
+function servedTypes(source: Source): Iterable<string> {
+  return source.resourceTypes ?? source.capabilities?.declared.keys() ?? [];
+}
+
+function resourceEntry(type: string, declared: readonly DeclaredResource[]): object {
+  const interactions = new Set(declared.flatMap((d) => d.interactions));
+  const params = new Map<string, DeclaredSearchParam>();
+  for (const d of declared) for (const p of d.searchParams) if (!params.has(p.name)) params.set(p.name, p);
+  const includes = [...new Set(declared.flatMap((d) => d.searchInclude))];
+  const revIncludes = [...new Set(declared.flatMap((d) => d.searchRevInclude))];
+  return {
+    type,
+    interaction: TYPE_INTERACTIONS.filter((i) => interactions.has(i)).map((code) => ({ code })),
+    readHistory: interactions.has('vread'),
+    ...(includes.length > 0 ? { searchInclude: includes } : {}),
+    ...(revIncludes.length > 0 ? { searchRevInclude: revIncludes } : {}),
+    ...(params.size > 0 ? { searchParam: [...params.values()].map((p) => ({ name: p.name, type: p.type, ...(p.definition ? { definition: p.definition } : {}) })) } : {}),
+    operation: [GRAPHQL],
+  };
+}
