@@ -37,7 +37,7 @@ const app = createApp(config, logger);
 const url = await app.start();
 stoppers.unshift(() => app.stop());
 logger.info(
-  `FHIR GraphQL gateway listening on ${url}/graphql (sources: ${config.sources.map((s) => `${s.id}=${s.baseUrl}`).join(', ')}) ` +
+  `FHIR GraphQL gateway listening on ${url}/graphql, FHIR REST and $graphql on ${url}/fhir (sources: ${config.sources.map((s) => `${s.id}=${s.baseUrl}`).join(', ')}) ` +
     `- ready to serve ${Math.round(process.uptime() * 1000)} ms after process start`,
 );
 

@@ -88,6 +88,9 @@ function dispatch(deps: FhirRestDeps, method: string, path: readonly string[]): 
     if (!isFhirId(fourth!)) return refuse(400, `'${shown(fourth!)}' is not a valid FHIR version id`);
     return (call) => readResource(call, resourceType, id, fourth);
   }
+  if (path.length === 3 && deps.isResourceType(third!)) {
+    return refuse(501, `Compartment searches are not supported; search ${third}?patient=${resourceType}/${id} (or the parameter that links them) instead`);
+  }
   return refuse(404, `No FHIR interaction is defined at ${deps.basePath}/${path.map(shown).join('/')}`, undefined, 'not-found');
 }
 
