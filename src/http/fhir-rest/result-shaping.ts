@@ -56,12 +56,13 @@ export function shape(resource: FhirResource, shaping: Shaping, elementsOf: (typ
       const wanted = shaping.names;
       keep = (name) =>
         BASE.includes(name) || (known?.required.has(name) ?? false) ||
-        wanted.some((w) => name === w || name === '_' + w || (name.startsWith(w) && /^[A-Z]/.test(name.charAt(w.length))));
+        wanted.some((w) => name === w || (name.startsWith(w) && /^[A-Z]/.test(name.charAt(w.length))));
       break;
     }
   }
   const out: FhirResource = { resourceType: resource.resourceType };
-  for (const [name, value] of Object.entries(resource)) if (keep(name)) out[name] = value;
+  // A primitive's extensions (`_birthDate`) go with the primitive.
+  for (const [name, value] of Object.entries(resource)) if (keep(name.startsWith('_') ? name.slice(1) : name)) out[name] = value;
   const tags = Array.isArray(resource.meta?.['tag']) ? (resource.meta['tag'] as Array<{ code?: string }>) : [];
   if (!tags.some((t) => t.code === SUBSETTED.code)) out.meta = { ...resource.meta, tag: [...tags, SUBSETTED] };
   return out;
