@@ -46,6 +46,8 @@ export interface ReportInput {
 
 /** The control mode: the direct request through the bare pass-through proxy (bench/proxy-process.ts). */
 export const PROXY_MODE = 'direct via bare proxy';
+/** The same direct request sent to the gateway's FHIR REST API (`/fhir`) instead of the upstream. */
+export const REST_MODE = 'same via gateway REST';
 
 const f1 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
 const f2 = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(2));
@@ -61,7 +63,7 @@ function find(rows: readonly RunRow[], latencyMs: number, scenarioId: string, mo
 /** Best (lowest p50) direct mode of the same scenario, latency and concurrency. */
 function bestDirect(rows: readonly RunRow[], r: RunRow): RunRow | undefined {
   return rows
-    .filter((d) => d.mode !== 'gateway' && d.mode !== PROXY_MODE && d.latencyMs === r.latencyMs && d.scenario.id === r.scenario.id && d.concurrency === r.concurrency)
+    .filter((d) => d.mode !== 'gateway' && d.mode !== PROXY_MODE && d.mode !== REST_MODE && d.latencyMs === r.latencyMs && d.scenario.id === r.scenario.id && d.concurrency === r.concurrency)
     .sort((a, b) => p50(a) - p50(b))[0];
 }
 
@@ -94,6 +96,17 @@ export function targetChecks(rows: readonly RunRow[], cold: readonly ColdStartRu
       measured: `${f2(added)} ms (gateway ${f2(p50(gw))} − direct ${f2(p50(direct))})`,
       pass: added <= 1,
     });
+    for (const id of ['s1', 's2']) {
+      const rest = find(rows, lat, id, REST_MODE, 1);
+      const plain = find(rows, lat, id, 'direct', 1);
+      if (!rest || !plain) continue;
+      checks.push({
+        name: `${id} ${rest.scenario.title} through the FHIR REST API (/fhir), concurrency 1, upstream ${lat} ms: added p50 latency (informative)`,
+        target: '≤ 1 ms',
+        measured: `${f2(p50(rest) - p50(plain))} ms (REST ${f2(p50(rest))} − direct ${f2(p50(plain))})`,
+        pass: p50(rest) - p50(plain) <= 1,
+      });
+    }
     const hop = find(rows, lat, 's1', PROXY_MODE, 1);
     if (hop) {
       const own = p50(gw) - p50(hop);
@@ -178,7 +191,10 @@ function tracesSection(traces: readonly ScenarioTrace[]): string {
     out.push(`- **${t.scenario.id} ${t.scenario.title}** — items fetched: ${items}. Gateway upstream requests (${t.gatewayUrls.length}):`);
     for (const u of t.gatewayUrls) out.push(`  - \`${u.length > 140 ? u.slice(0, 137) + '...' : u}\``);
     for (const d of t.scenario.direct) out.push(`  - ${d.name}: ${d.description}`);
-    if (t.scenario.proxyControl) out.push(`  - ${PROXY_MODE}: the same request through a bare pass-through proxy process (control)`);
+    if (t.scenario.proxyControl) {
+      out.push(`  - ${PROXY_MODE}: the same request through a bare pass-through proxy process (control)`);
+      out.push(`  - ${REST_MODE}: the same request sent to the gateway's FHIR REST API (\`/fhir\`)`);
+    }
   }
   return out.join('\n');
 }

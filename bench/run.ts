@@ -17,7 +17,7 @@ import { runFederation, type FederationResult } from './federation.ts';
 import { createClient } from './http.ts';
 import { runLoad } from './load.ts';
 import { memoryOf, startGateway, startProxy, startUpstream, waitReady, type GatewayHandle, type ProxyHandle, type UpstreamHandle } from './processes.ts';
-import { PROXY_MODE, renderReport, type RunRow, type ScenarioTrace } from './report.ts';
+import { PROXY_MODE, REST_MODE, renderReport, type RunRow, type ScenarioTrace } from './report.ts';
 import { SCENARIOS, type FhirGet, type Scenario } from './scenarios.ts';
 import { readSettings } from './settings.ts';
 
@@ -85,10 +85,11 @@ async function main(): Promise<number> {
   const base = upstream.baseUrl;
   const get: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${base}/${p}`);
   const viaProxy: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${proxy!.baseUrl}/${p}`);
+  const viaRest: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${gateway!.url}/fhir/${p}`);
   const modesOf = (s: Scenario) => [
     { mode: 'gateway', op: () => gwClient.graphql(graphqlUrl, s.query).then(s.countGraphql) },
     ...s.direct.map((d) => ({ mode: d.name, op: () => d.run(get) })),
-    ...(s.proxyControl ? [{ mode: PROXY_MODE, op: () => s.direct[0]!.run(viaProxy) }] : []),
+    ...(s.proxyControl ? [{ mode: PROXY_MODE, op: () => s.direct[0]!.run(viaProxy) }, { mode: REST_MODE, op: () => s.direct[0]!.run(viaRest) }] : []),
   ];
 
   // One query of each scenario on its own: same items through the gateway and directly, and the upstream requests.

@@ -53,14 +53,15 @@ describe('sort keys', () => {
     expect(sortKeyOf({ name: [{ family: 'Zed', given: ['Ann'] }, { family: 'Abel' }] }, [name!])).toEqual(['abel']);
   });
 
-  it('uses the lowest value ascending, the highest descending; missing values last both ways', () => {
+  it('uses the lowest value ascending, the highest descending; missing values last ascending, first descending (as Medplum)', () => {
     const asc = parseSort('given', 'Patient', params);
     const desc = parseSort('-given', 'Patient', params);
     const r = { name: [{ given: ['Bob', 'Al'] }] };
     expect(sortKeyOf(r, asc)).toEqual(['al']);
     expect(sortKeyOf(r, desc)).toEqual(['bob']);
     expect(compareSortKeys([undefined], ['a'], asc)).toBeGreaterThan(0);
-    expect(compareSortKeys([undefined], ['a'], desc)).toBeGreaterThan(0);
+    expect(compareSortKeys([undefined], ['a'], desc)).toBeLessThan(0);
+    expect(compareSortKeys([undefined], [undefined], desc)).toBe(0);
     expect(compareSortKeys(['b'], ['a'], desc)).toBeLessThan(0);
   });
 });

@@ -1,11 +1,14 @@
 import { GraphQLError } from 'graphql';
 
-/** Expected failures of the client's own making, with a stable extensions.code and an OperationOutcome. */
-export function userError(code: string, message: string, issueCode = 'invalid'): GraphQLError {
+/**
+ * Expected failures of the client's own making, with a stable extensions.code and an OperationOutcome; `status` is the
+ * HTTP status a REST answer gets (field errors never change a GraphQL response's status).
+ */
+export function userError(code: string, message: string, issueCode = 'invalid', status = 400): GraphQLError {
   return new GraphQLError(message, {
     extensions: {
       code,
-      http: { status: 400 },
+      http: { status },
       resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCode, diagnostics: message }] },
     },
   });

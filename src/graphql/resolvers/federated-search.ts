@@ -118,7 +118,8 @@ async function backward(
     sources.map((s) => {
       const e = end[s.id]!;
       const from = Math.max(0, e - count);
-      return e === 0 ? ended(s, 0) : fetchRun(ctx, search, s, from, e - from);
+      // A source at its start has nothing before the position, but its total still counts: `_count=0` asks only that.
+      return fetchRun(ctx, search, s, from, e - from);
     }),
   );
   settleFailures(ctx, site, fetched);

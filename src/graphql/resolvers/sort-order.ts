@@ -47,11 +47,10 @@ export function compareSortKeys(a: SortKey, b: SortKey, fields: readonly SortFie
   for (let i = 0; i < fields.length; i++) {
     const x = a[i];
     const y = b[i];
-    if (x === undefined || y === undefined) {
-      if (x !== y) return x === undefined ? 1 : -1;
-      continue;
-    }
-    const c = compareValues(x, y);
+    if (x === undefined && y === undefined) continue;
+    // A resource without the value sorts as if its value were the greatest: last ascending, first descending — as
+    // Medplum (PostgreSQL's default NULL order) sorts, so that each source's page is in the merge's order.
+    const c = x === undefined ? 1 : y === undefined ? -1 : compareValues(x, y);
     if (c !== 0) return fields[i]!.descending ? -c : c;
   }
   return 0;

@@ -1,7 +1,7 @@
 import { userError } from '../../graphql/resolvers/errors.ts';
 import { decodeCursor, encodeCursor } from '../../graphql/resolvers/paging.ts';
 import type { Source } from '../../sources/source-registry.ts';
-import { rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
+import { gatewayUrl, rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
 
 /** The public URL of the current request's path (or `pathname`) with `query` (a URLSearchParams string) as its query. */
 export function requestUrl(call: RestCall, query: string, pathname = call.url.pathname): string {
@@ -56,6 +56,10 @@ export function rewriteBundle(call: RestCall, source: Source, bundle: Record<str
       if (typeof entry.fullUrl === 'string') {
         const url = rewriteUpstreamUrl(call, source, entry.fullUrl);
         if (url !== undefined) next.fullUrl = url;
+      } else if (typeof entry.resource === 'object' && entry.resource !== null) {
+        // Some servers (Medplum) leave fullUrl out of history entries: the gateway URL of the resource is known.
+        const { resourceType, id } = entry.resource as { resourceType?: unknown; id?: unknown };
+        if (typeof resourceType === 'string' && typeof id === 'string') next.fullUrl = gatewayUrl(call, source, `${resourceType}/${id}`);
       }
       if (entry.response && typeof entry.response.location === 'string') {
         const location = rewriteUpstreamUrl(call, source, entry.response.location);

@@ -25,7 +25,7 @@ export function metadata(call: RestCall): void {
       types.set(type, list);
     }
   }
-  const resource = [...types.keys()].sort().map((type) => resourceEntry(type, types.get(type)!));
+  const resource = [...types.keys()].sort().map((type) => resourceEntry(type, types.get(type)!, types.get(type)!.length > 1));
   const statement = {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -57,8 +57,10 @@ function servedTypes(source: Source): Iterable<string> {
   return source.resourceTypes ?? source.capabilities?.declared.keys() ?? [];
 }
 
-function resourceEntry(type: string, declared: readonly DeclaredResource[]): object {
+/** With several sources serving the type, create and type history need `[base]/{sourceId}`: not declared at `[base]`. */
+function resourceEntry(type: string, declared: readonly DeclaredResource[], shared: boolean): object {
   const interactions = new Set(declared.flatMap((d) => d.interactions));
+  if (shared) for (const oneSourceOnly of ['create', 'history-type']) interactions.delete(oneSourceOnly);
   const params = new Map<string, DeclaredSearchParam>();
   for (const d of declared) for (const p of d.searchParams) if (!params.has(p.name)) params.set(p.name, p);
   const includes = [...new Set(declared.flatMap((d) => d.searchInclude))];

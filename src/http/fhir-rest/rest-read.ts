@@ -49,10 +49,11 @@ export async function findInSources(
       `${resourceType}/${id} exists in ${found.length} sources (${found.map((f) => f.source.id).join(', ')}); ` +
         `address one of them as ${call.base}/{sourceId}/${resourceType}/${id}`,
       'multiple-matches',
+      409,
     );
   }
   if (failed.length > 0) throw failed[0];
-  const error = notFoundError(`${resourceType}/${id} was not found in any source`);
+  const error = notFoundError(`${path.split('?')[0]} was not found in any source`);
   if (gone) (error.extensions as { http: { status: number } }).http.status = 410;
   throw error;
 }

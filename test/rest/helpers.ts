@@ -1,0 +1,222 @@
+// Shared set-up for the third-party FHIR client suites (fhir-kit-client, fhirclient): the real gateway in front of
+// one or two real FHIR upstreams (Medplum's in-memory server over loopback HTTP), plus checks against the upstreams'
+// own REST APIs. The clients themselves are used as published: only a base URL and standard FHIR headers.
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import smart from 'fhirclient';
+import { expect } from 'vitest';
+import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
+import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { startUpstream } from '../helpers/upstream.ts';
+
+/** fhirclient's Client (the type its Node entry's `smart(req, res).client(...)` returns). */
+export type FhirClient = ReturnType<ReturnType<typeof smart>['client']>;
+
+export interface BundleLink { relation: string; url: string }
+export interface BundleEntry {
+  fullUrl?: string;
+  resource?: Resource;
+  search?: { mode?: string };
+  response?: { status?: string; location?: string };
+}
+export interface Bundle {
+  resourceType: 'Bundle';
+  type: string;
+  total?: number;
+  link?: BundleLink[];
+  entry?: BundleEntry[];
+}
+export interface Resource {
+  resourceType: string;
+  id?: string;
+  meta?: { versionId?: string; lastUpdated?: string };
+  [key: string]: unknown;
+}
+export interface Patient extends Resource {
+  resourceType: 'Patient';
+  birthDate?: string;
+  gender?: string;
+  identifier?: Array<{ system?: string; value?: string }>;
+  name?: Array<{ family?: string; given?: string[] }>;
+}
+export interface OperationOutcome {
+  resourceType: 'OperationOutcome';
+  issue: Array<{ severity: string; code: string; diagnostics?: string; details?: { text?: string } }>;
+}
+
+/** One gateway with its upstreams, as a client sees it. */
+export interface Setup {
+  readonly name: string;
+  readonly gw: GatewayHandle;
+  readonly upstreams: Readonly<Record<string, MemoryFhirServer>>;
+  /** `${gw.url}/fhir`: the base every client reads and searches through. */
+  readonly base: string;
+  /** The source creates go to, and the base a create is sent to (`/fhir` with one source, `/fhir/{id}` with two). */
+  readonly writeSource: string;
+  readonly writeBase: string;
+  /** The gateway URL of a resource of a source, as the gateway's fullUrls spell it. */
+  fullUrl(sourceId: string, path: string): string;
+  stop(): Promise<void>;
+}
+
+/** Seeded patients per source (ids `a-pat-0001`..., `b-pat-0001`...). */
+export const SEEDED = { a: 25, b: 20 } as const;
+
+/** The done-when case: the gateway over ONE real upstream, clients pointed at `${gw.url}/fhir`. */
+export async function startOneSource(): Promise<Setup> {
+  const a = await startUpstream({ patients: SEEDED.a, idPrefix: 'a', seed: 3 });
+  const gw = await startGateway({ a: a.baseUrl });
+  const base = `${gw.url}/fhir`;
+  return {
+    name: 'one source',
+    gw,
+    upstreams: { a },
+    base,
+    writeSource: 'a',
+    writeBase: base,
+    fullUrl: (_sourceId, path) => `${base}/${path}`,
+    async stop() {
+      await gw.stop();
+      await a.close();
+    },
+  };
+}
+
+/** Two sources: reads and searches through `/fhir` (fan-out), creates through `/fhir/b`. */
+export async function startTwoSources(): Promise<Setup> {
+  const [a, b] = await Promise.all([
+    startUpstream({ patients: SEEDED.a, idPrefix: 'a', seed: 3 }),
+    startUpstream({ patients: SEEDED.b, idPrefix: 'b', seed: 4 }),
+  ]);
+  const gw = await startGateway({ a: a.baseUrl, b: b.baseUrl });
+  const base = `${gw.url}/fhir`;
+  return {
+    name: 'two sources',
+    gw,
+    upstreams: { a, b },
+    base,
+    writeSource: 'b',
+    writeBase: `${base}/b`,
+    fullUrl: (sourceId, path) => `${base}/${sourceId}/${path}`,
+    async stop() {
+      await gw.stop();
+      await Promise.all([a.close(), b.close()]);
+    },
+  };
+}
+
+export const SETUPS = [
+  ['one source', startOneSource],
+  ['two sources', startTwoSources],
+] as const;
+
+/** A search straight against one upstream's REST API (every match: the memory server pages only with `_count`). */
+export async function upstreamSearch(upstream: MemoryFhirServer, query: string): Promise<Resource[]> {
+  const res = await fetch(`${upstream.baseUrl}/${query}`);
+  expect(res.status).toBe(200);
+  const bundle = (await res.json()) as Bundle;
+  return (bundle.entry ?? []).map((e) => e.resource!);
+}
+
+/** Every match of `query` in every upstream of the setup, as the union a fan-out search must return. */
+export async function upstreamUnion(setup: Setup, query: string): Promise<Array<{ sourceId: string; resource: Resource }>> {
+  const all = await Promise.all(
+    Object.entries(setup.upstreams).map(async ([sourceId, u]) => (await upstreamSearch(u, query)).map((resource) => ({ sourceId, resource }))),
+  );
+  return all.flat();
+}
+
+/** A read straight against an upstream: status and body. */
+export async function upstreamRead(upstream: MemoryFhirServer, path: string): Promise<{ status: number; body: Resource }> {
+  const res = await fetch(`${upstream.baseUrl}/${path}`);
+  return { status: res.status, body: (await res.json()) as Resource };
+}
+
+/** How many requests of `method` to exactly `path` (e.g. `/Patient`) an upstream received. */
+export const upstreamCalls = (upstream: MemoryFhirServer, method: string, path: string): number =>
+  upstream.requests.filter((r) => r.method === method && r.url === path).length;
+
+/** Every method+path an upstream received that is not a GET (the writes), e.g. `POST /Patient`. */
+export const upstreamWrites = (upstream: MemoryFhirServer): string[] =>
+  upstream.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.url}`);
+
+/** Every URL a Bundle gives a client to follow: fullUrls, links and response locations. */
+export function urlsOf(bundle: Bundle): string[] {
+  return [
+    ...(bundle.link ?? []).map((l) => l.url),
+    ...(bundle.entry ?? []).flatMap((e) => [e.fullUrl, e.response?.location].filter((u): u is string => typeof u === 'string')),
+  ];
+}
+
+/** Every URL is a gateway URL under `${gw.url}/fhir`, and none names an upstream's base. */
+export function expectGatewayUrls(setup: Setup, urls: readonly (string | null | undefined)[]): void {
+  for (const url of urls) {
+    expect(url, 'a URL the client was given').toEqual(expect.any(String));
+    expect(url!.startsWith(`${setup.base}/`) || url!.startsWith(`${setup.base}?`), `${url} is under ${setup.base}`).toBe(true);
+    for (const u of Object.values(setup.upstreams)) expect(url!.startsWith(u.baseUrl), `${url} names upstream ${u.baseUrl}`).toBe(false);
+  }
+}
+
+/** The match entries of a searchset page. */
+export const matchesOf = (bundle: Bundle): BundleEntry[] => (bundle.entry ?? []).filter((e) => e.search?.mode === 'match');
+
+/** The source a gateway fullUrl names (two sources: `/fhir/{sourceId}/Type/id`), or the only source. */
+export function sourceOfFullUrl(setup: Setup, fullUrl: string): string {
+  const ids = Object.keys(setup.upstreams);
+  if (ids.length === 1) return ids[0]!;
+  const rest = fullUrl.slice(setup.base.length + 1);
+  return rest.slice(0, rest.indexOf('/'));
+}
+
+/** Ascending (or descending) order of present values; a missing value is not compared. */
+export function expectSorted(values: readonly (string | undefined)[], descending = false): void {
+  const present = values.filter((v): v is string => v !== undefined);
+  const sorted = [...present].sort();
+  expect(present).toEqual(descending ? sorted.reverse() : sorted);
+}
+
+/** A new test patient with a unique identifier (urn:test:clients|<value>); it has a birth date and gender 'other'. */
+export function newPatient(tag: string): Patient & { identifier: Array<{ system: string; value: string }> } {
+  const value = `${tag}-${crypto.randomUUID()}`;
+  return {
+    resourceType: 'Patient',
+    identifier: [{ system: 'urn:test:clients', value }],
+    name: [{ family: `Client${tag.replace(/[^A-Za-z]/g, '')}`, given: ['Test'] }],
+    gender: 'other',
+    birthDate: '1990-01-01',
+  };
+}
+
+export const identifierQuery = (p: { identifier: Array<{ system: string; value: string }> }): string =>
+  `identifier=${encodeURIComponent(`${p.identifier[0]!.system}|${p.identifier[0]!.value}`)}`;
+
+/**
+ * A fhirclient Client for a FHIR base without a SMART launch. fhirclient's Node entry is `smart(req, res)`: it is made
+ * for use inside the app's own request handler and keeps its state in that request's session, which it reads only for
+ * SMART authorization. A client of an open server needs neither, so a plain request/response pair stands in for the
+ * app's; the client then talks to the server with nothing but its `serverUrl`.
+ */
+export function fhirclientFor(serverUrl: string): FhirClient {
+  const req = new IncomingMessage(new Socket());
+  return smart(req, new ServerResponse(req)).client(serverUrl);
+}
+
+/**
+ * The body of a failed fhirclient request: fhirclient's HttpError reads the JSON error body and appends it to its
+ * message (after a blank line), so that is where a caller finds the OperationOutcome.
+ */
+export function bodyOfHttpError(error: { message: string }): unknown {
+  const at = error.message.indexOf('\n\n');
+  expect(at, `HttpError message with a body: ${error.message}`).toBeGreaterThan(0);
+  return JSON.parse(error.message.slice(at + 2));
+}
+
+/** Runs `fn`, which must fail; returns the error. */
+export async function failure<E = any>(fn: () => Promise<unknown>): Promise<E> {
+  try {
+    await fn();
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error('expected the request to fail');
+}
