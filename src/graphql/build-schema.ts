@@ -1,5 +1,6 @@
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
+import { fhirDirectives } from './directives/fhir-directives.ts';
 import type { FhirModel } from './fhir-model/model.types.ts';
 import { buildConnectionTypes } from './schema/build-connections.ts';
 import { buildFhirTypes } from './schema/build-fhir-types.ts';
@@ -13,13 +14,13 @@ import { buildSameAs } from './schema/build-same-as.ts';
 export function buildSchema(model: FhirModel): GraphQLSchema {
   const builder = createBuilder();
   const refs = buildFhirTypes(builder, model);
-  buildReferenceResource(builder, refs);
+  buildReferenceResource(builder, refs, model.resourceTypes);
   const connections = buildConnectionTypes(builder, model.resourceTypes, refs);
   buildReverseFields(builder, model, refs, connections);
   buildSameAs(builder, refs);
   buildQueryType(builder, model, refs, connections);
   buildMutationType(builder, model, refs);
-  return builder.toSchema({ sortSchema: false });
+  return builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, ...fhirDirectives] });
 }
 
 /** The SDL committed as schema/schema.graphql. */

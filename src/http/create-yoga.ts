@@ -12,6 +12,8 @@ import { useFieldErrorStatus } from './use-field-error-status.ts';
 import { usePartialErrors } from './use-partial-errors.ts';
 import { useWarnings } from './use-warnings.ts';
 import { useFhirGraphql } from './use-fhir-graphql.ts';
+import { useFhirDirectives } from './use-fhir-directives.ts';
+import { useOperationOutcomes } from './use-operation-outcomes.ts';
 
 export interface YogaDeps {
   readonly schema: GraphQLSchema;
@@ -48,6 +50,7 @@ export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
         check: () => deps.isReady(),
       }),
       useQueryLimits(config.limits),
+      useFhirDirectives(), useOperationOutcomes(), // directives before the plugins that add to results (see its doc)
       useWarnings(),
       usePartialErrors(),
       useFieldErrorStatus(),

@@ -204,7 +204,13 @@ describe('instance level [base]/[Type]/[id]/$graphql', () => {
       expect.objectContaining({
         message: 'Cannot query field "notAField" on type "Patient".',
         locations: [{ line: 3, column: 3 }],
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        extensions: {
+          code: 'GRAPHQL_VALIDATION_FAILED',
+          resource: {
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'invalid', diagnostics: 'Cannot query field "notAField" on type "Patient".' }],
+          },
+        },
       }),
     ]);
     const sameLine = await postGraphql('/fhir/Patient/pat-0001/$graphql', '{ id notAField }');

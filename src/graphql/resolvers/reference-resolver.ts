@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import { resourceKey } from '../../loaders/create-loaders.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import { parseReference } from '../../sources/reference.ts';
@@ -5,12 +6,25 @@ import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
 import type { GatewayContext } from '../context.ts';
 import { notFoundError, userError } from './errors.ts';
 
+/**
+ * The HL7 page's arguments: "optional : true | false. (default is false). If the server cannot resolve the reference
+ * (e.g. resource does not exist, or user security rights or choices do not permit resource to be seen), and optional
+ * is not true, the server returns an error"; "type : [Resource] - only selects resources of a particular type, or
+ * ignores them if are they not of the right type".
+ */
 export interface ReferenceArgs {
-  /** HL7: when true, a reference that cannot be resolved gives null instead of an error. */
+  /** When true, a reference that cannot be resolved gives null instead of an error. */
   readonly optional?: boolean | null;
-  /** HL7: resolve only when the reference points at this resource type; otherwise null. */
-  readonly type?: string | null;
+  /** Resolve only references to these resource types; null for any other. */
+  readonly type?: string | readonly string[] | null;
 }
+
+/**
+ * What `optional: true` turns into null: the target does not exist, cannot be resolved, or may not be seen. A source
+ * that fails (timeout, 5xx, circuit open, our own credentials refused) is still an error: null would claim that the
+ * resource does not exist.
+ */
+const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_UNAUTHORIZED', 'UNKNOWN_SOURCE', 'UNSUPPORTED_RESOURCE_TYPE']);
 
 /**
  * `Reference.resource`: a relative reference resolves in the source its resource came from, an absolute one
@@ -18,18 +32,21 @@ export interface ReferenceArgs {
  * Reads go through the batched resource loader, so sibling references cost one `_id=` search per type.
  */
 export async function resolveReference(reference: Record<string, unknown>, args: ReferenceArgs, ctx: GatewayContext): Promise<FhirResource | null> {
+  const types = args.type === null || args.type === undefined ? undefined : new Set(typeof args.type === 'string' ? [args.type] : args.type);
   try {
-    return await resolve(reference, args, ctx);
+    return await resolve(reference, types, ctx);
   } catch (error) {
-    if (args.optional) return null;
+    if (args.optional && error instanceof GraphQLError && UNRESOLVABLE.has(String(error.extensions['code']))) return null;
     throw error;
   }
 }
 
-async function resolve(reference: Record<string, unknown>, args: ReferenceArgs, ctx: GatewayContext): Promise<FhirResource | null> {
+async function resolve(reference: Record<string, unknown>, types: ReadonlySet<string> | undefined, ctx: GatewayContext): Promise<FhirResource | null> {
   const literal = reference['reference'];
   if (typeof literal !== 'string') {
-    if (args.optional) return null;
+    // Reference.type ('Patient' or a StructureDefinition URL) tells the target type without resolving anything
+    const declared = typeof reference['type'] === 'string' ? reference['type'].slice(reference['type'].lastIndexOf('/') + 1) : undefined;
+    if (types && declared !== undefined && !types.has(declared)) return null;
     throw userError('UNRESOLVABLE_REFERENCE', 'This Reference has no literal reference (only identifier/display) and cannot be resolved', 'not-found');
   }
   const origin = originOf(reference);
@@ -37,7 +54,11 @@ async function resolve(reference: Record<string, unknown>, args: ReferenceArgs, 
   let sourceId = origin?.sourceId ?? (ctx.sources.size === 1 ? ctx.sources.all()[0]!.id : undefined);
   if (parsed.kind === 'absolute') {
     const match = ctx.sources.matchUrl(parsed.url);
-    if (!match) throw userError('UNRESOLVABLE_REFERENCE', 'The reference points at a server that is not a configured source', 'not-found');
+    if (!match) {
+      const typeInUrl = /\/([A-Z][A-Za-z]+)\/[A-Za-z0-9.-]{1,64}(?:\/_history\/[^/]+)?$/.exec(parsed.url)?.[1];
+      if (types && typeInUrl !== undefined && !types.has(typeInUrl)) return null;
+      throw userError('UNRESOLVABLE_REFERENCE', 'The reference points at a server that is not a configured source', 'not-found');
+    }
     sourceId = match.source.id;
     parsed = parseReference(match.relative);
   }
@@ -46,11 +67,11 @@ async function resolve(reference: Record<string, unknown>, args: ReferenceArgs, 
       const contained = origin?.root['contained'];
       const found = Array.isArray(contained) ? (contained as FhirResource[]).find((r) => r.id === parsed.id) : undefined;
       if (!found) throw notFoundError(`Contained resource #${parsed.id} is not in this resource`);
-      if (args.type && found.resourceType !== args.type) return null;
+      if (types && !types.has(found.resourceType)) return null;
       return inheritOrigin(found, origin);
     }
     case 'relative': {
-      if (args.type && parsed.resourceType !== args.type) return null;
+      if (types && !types.has(parsed.resourceType)) return null; // decided before anything is read
       if (sourceId === undefined) throw userError('UNRESOLVABLE_REFERENCE', 'Cannot tell which source this reference belongs to', 'not-found');
       return ctx.loaders.resource.load(resourceKey(sourceId, parsed.resourceType, parsed.id, parsed.versionId));
     }

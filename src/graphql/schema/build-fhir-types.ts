@@ -1,7 +1,10 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Builder } from '../builder.ts';
 import type { FhirModel, FieldDef } from '../fhir-model/model.types.ts';
 import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
-import { sliceList, type ListArgs } from './list-args.ts';
+import { recordSliceSource } from '../directives/slice-sources.ts';
+import { elementPaths } from './element-paths.ts';
+import { elementListArgs, resolveElementList, type ListArgs } from './list-args.ts';
 import { choiceFieldName, scalarFor } from './naming.ts';
 
 /* Generated types have dynamic names and plain-JSON shapes, so Pothos refs are typed loosely here. */
@@ -22,13 +25,16 @@ export interface FhirTypeRefs {
 /**
  * Every FHIR R4 datatype, backbone element and resource as a GraphQL object type, fields straight from the
  * StructureDefinitions: choice elements as `valueQuantity`..., primitives with their `_name { extension }`
- * companions, repeating elements with `_count`/`_offset`, contained resources through the Resource interface.
+ * companions, repeating complex elements with `fhirpath`/`_count`/`_offset` (primitive ones, and their `_name`
+ * companions, take no arguments: "Primitive fields SHALL NOT have any arguments at all"), contained resources through
+ * the Resource interface.
  */
 export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs {
   const primitives = new Set(model.primitiveTypes);
   const resourceTypes = new Set(model.resourceTypes);
   const objects = new Map<string, AnyRef>();
   for (const name of Object.keys(model.types)) objects.set(name, builder.objectRef<Json>(name));
+  const paths = elementPaths(model);
 
   const resource = builder.interfaceRef<Json>('Resource').implement({
     description: 'Any FHIR resource. Use an inline fragment (`... on Patient`) for the fields of one type.',
@@ -71,9 +77,12 @@ export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs
           for (const code of codes) {
             const fieldName = field.choice ? choiceFieldName(field.name, code) : field.name;
             const inherited = isResource && INTERFACE_FIELDS.has(fieldName);
-            if (!inherited) fields[fieldName] = elementField(t, fieldName, outputType(code), field, primitives.has(code));
-            if (primitives.has(code) && !(isResource && fieldName === 'id')) {
-              fields['_' + fieldName] = elementField(t, '_' + fieldName, objects.get('Element'), field, false);
+            // FHIRPath type information for items of this field; resources (`contained`) carry their own
+            const path = code === 'Resource' ? undefined : `${paths.get(name)!}.${fieldName}`;
+            const primitive = primitives.has(code);
+            if (!inherited) fields[fieldName] = elementField(t, fieldName, outputType(code), field, primitive ? 'primitive' : 'complex', path);
+            if (primitive && !(isResource && fieldName === 'id')) {
+              fields['_' + fieldName] = elementField(t, '_' + fieldName, objects.get('Element'), field, 'companion', path);
             }
           }
         }
@@ -90,26 +99,41 @@ function sourceIdOf(resource: Json): string {
   return origin.sourceId;
 }
 
-function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, scalar: boolean): unknown {
+/** 'complex': a datatype, backbone element or resource; 'companion': the `_name` Element of a primitive. */
+type ElementKind = 'primitive' | 'complex' | 'companion';
+
+function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, kind: ElementKind, path: string | undefined): unknown {
   const description = field.description;
   if (field.array) {
+    if (kind !== 'complex') {
+      // the values of a primitive list and its `_name` companion are aligned by index: neither takes arguments
+      return t.field({
+        type: [type],
+        nullable: { list: true, items: true },
+        description,
+        resolve: kind === 'primitive' ? (parent: Json) => parent[key] : (parent: Json) => inheritOrigin(parent[key], originOf(parent)),
+      });
+    }
     return t.field({
       type: [type],
       nullable: { list: true, items: true },
       description,
-      args: {
-        _count: t.arg.int({ description: 'Return at most this many items' }),
-        _offset: t.arg.int({ description: 'Skip this many items first' }),
-      },
-      resolve: (parent: Json, args: ListArgs) => {
-        const list = sliceList(parent[key] as unknown[] | undefined, args);
-        return scalar ? list : inheritOrigin(list, originOf(parent));
+      args: elementListArgs(t),
+      resolve: (parent: Json, args: ListArgs, ctx: object, info: GraphQLResolveInfo) => {
+        const origin = originOf(parent);
+        return resolveElementList(inheritOrigin(parent[key], origin), args, ctx, info, path, origin?.root);
       },
     });
   }
+  if (kind === 'primitive') return t.field({ type, description, resolve: (parent: Json) => parent[key] });
   return t.field({
     type,
     description,
-    resolve: scalar ? (parent: Json) => parent[key] : (parent: Json) => inheritOrigin(parent[key], originOf(parent)),
+    resolve: (parent: Json, _args: unknown, ctx: object, info: GraphQLResolveInfo) => {
+      const origin = originOf(parent);
+      const value = inheritOrigin(parent[key], origin);
+      recordSliceSource(ctx, info, value, path, origin?.root);
+      return value;
+    },
   });
 }

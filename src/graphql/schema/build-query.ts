@@ -1,7 +1,10 @@
 import type { Builder } from '../builder.ts';
 import type { FhirModel } from '../fhir-model/model.types.ts';
-import { readById, searchPage, type SearchArgs } from '../resolvers/root-resolvers.ts';
+import { recordSliceSource } from '../directives/slice-sources.ts';
+import { filterByFhirpath } from '../fhirpath/fhirpath-engine.ts';
+import { readById, searchPage, type ConnectionResult, type SearchArgs } from '../resolvers/root-resolvers.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
+import { fhirpathArg } from './list-args.ts';
 import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
 
 const SOURCE_ARG_DESCRIPTION =
@@ -28,9 +31,18 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
           type: [ref],
           nullable: { list: true, items: true },
           description: `Search ${type} resources`,
-          args: { ...searchParamArgs(t, params), ...pagingArgs(t), sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }) } as never,
-          resolve: async (_root, args, ctx, info) =>
-            (await searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs)).resources as never,
+          args: {
+            ...searchParamArgs(t, params),
+            ...pagingArgs(t),
+            ...fhirpathArg(t),
+            sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
+          } as never,
+          resolve: async (_root, args, ctx, info) => {
+            const page = await searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs);
+            const resources = (await withFhirpath(page, (args as { fhirpath?: string | null }).fhirpath)).resources;
+            recordSliceSource(ctx, info, resources);
+            return resources as never;
+          },
         });
         fields[`${type}Connection`] = t.field({
           type: connections.get(type),
@@ -38,14 +50,28 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
           args: {
             ...searchParamArgs(t, params),
             ...pagingArgs(t),
+            ...fhirpathArg(t),
             _cursor: t.arg.string({ description: 'A first/previous/next/last value of an earlier page' }),
             sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
           } as never,
-          resolve: (_root, args, ctx, info) =>
-            searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs) as never,
+          resolve: async (_root, args, ctx, info) =>
+            withFhirpath(
+              await searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs),
+              (args as { fhirpath?: string | null }).fhirpath,
+            ) as never,
         });
       }
       return fields as never;
     },
   });
+}
+
+/**
+ * A root search's `fhirpath`: the sources page the search (`_count`/`_offset`/`_cursor`), so the filter applies to
+ * the page they returned — a page may hold fewer than `_count` resources, and `count` stays the search's total (the
+ * HL7 page allows this for Connections: "the server may choose to apply the fhirpath filter after the search paging").
+ */
+async function withFhirpath(page: ConnectionResult, fhirpath: string | null | undefined): Promise<ConnectionResult> {
+  if (typeof fhirpath !== 'string') return page;
+  return { ...page, resources: await filterByFhirpath(page.resources, fhirpath) };
 }

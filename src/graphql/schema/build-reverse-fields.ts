@@ -3,8 +3,10 @@ import type { Builder } from '../builder.ts';
 import type { GatewayContext } from '../context.ts';
 import type { FhirModel, SearchParamDef } from '../fhir-model/model.types.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
+import { recordSliceSource } from '../directives/slice-sources.ts';
 import { reversePage, type ReverseArgs } from '../resolvers/reverse-resolver.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
+import { fhirpathArg } from './list-args.ts';
 import { argName, reverseEnumName } from './naming.ts';
 import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
 
@@ -60,6 +62,7 @@ export function buildReverseFields(builder: Builder, model: FhirModel, refs: Fhi
           _reference: t.arg({ type: referenceEnum, required: true, description: `Which ${referencing} parameter refers to this ${target}` }),
           ...searchParamArgs(t, params),
           ...pagingArgs(t),
+          ...fhirpathArg(t),
         });
         const load = (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
           reversePage(
@@ -76,8 +79,11 @@ export function buildReverseFields(builder: Builder, model: FhirModel, refs: Fhi
           nullable: { list: true, items: true },
           description: `${referencing} resources that refer to this ${target}`,
           args: args() as never,
-          resolve: async (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
-            (await load(parent, rawArgs, ctx, info)).resources as never,
+          resolve: async (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => {
+            const resources = (await load(parent, rawArgs, ctx, info)).resources;
+            recordSliceSource(ctx, info, resources);
+            return resources as never;
+          },
         });
         fields[`${referencing}Connection`] = t.field({
           type: connections.get(referencing),

@@ -1,0 +1,78 @@
+import { GraphQLError } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+
+/**
+ * HL7 FHIR GraphQL, error handling: "Each error SHOULD include an OperationOutcome in the resource property in the
+ * graphQL extensions element", one issue matching the message. Our resolvers, loaders and directives put one there
+ * themselves; this gives one to every other error of a response — syntax and validation errors, query limits,
+ * request errors yoga reports (no query, bad JSON), the instance-level refusals and masked unexpected errors — as the
+ * last step before the response is written, so that every way into the pipeline is covered.
+ */
+export function useOperationOutcomes(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (isAsyncIterable(result)) return;
+      if (Array.isArray(result)) {
+        if (result.some(lacksOutcome)) setResult(result.map(withOutcomes));
+      } else if (lacksOutcome(result)) {
+        setResult(withOutcomes(result));
+      }
+    },
+  };
+}
+
+interface Result {
+  readonly errors?: readonly unknown[];
+}
+
+function lacksOutcome(result: Result): boolean {
+  return result.errors?.some((e) => outcomeOf(e) === undefined) === true;
+}
+
+function withOutcomes<R extends Result>(result: R): R {
+  if (!result.errors) return result;
+  return { ...result, errors: result.errors.map(withOutcome) };
+}
+
+function outcomeOf(error: unknown): unknown {
+  return (error as { extensions?: Record<string, unknown> } | null)?.extensions?.['resource'];
+}
+
+/** OperationOutcome issue type for our error codes (http://hl7.org/fhir/R4/valueset-issue-type.html). */
+function issueCode(code: unknown): string {
+  switch (code) {
+    case 'GRAPHQL_PARSE_FAILED':
+    case 'GRAPHQL_VALIDATION_FAILED':
+    case 'BAD_USER_INPUT':
+    case 'BAD_REQUEST':
+      return 'invalid';
+    case 'QUERY_TOO_DEEP':
+    case 'TOO_MANY_ALIASES':
+    case 'QUERY_TOO_COSTLY':
+      return 'too-costly';
+    case 'NOT_FOUND':
+      return 'not-found';
+    default:
+      return 'exception';
+  }
+}
+
+function withOutcome(error: unknown): unknown {
+  if (outcomeOf(error) !== undefined || error === null || typeof error !== 'object') return error;
+  const e = error as { message?: unknown; extensions?: Record<string, unknown> };
+  const message = typeof e.message === 'string' ? e.message : 'Error';
+  const resource = {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: issueCode(e.extensions?.['code']), diagnostics: message }],
+  };
+  const extensions = { ...e.extensions, resource };
+  if (!(error instanceof GraphQLError)) return { ...error, extensions };
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    ...(error.originalError ? { originalError: error.originalError } : {}),
+    extensions,
+  });
+}
