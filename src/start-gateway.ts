@@ -6,10 +6,8 @@ import { createLogger } from 'graphql-yoga';
 import { createApp } from './app.ts';
 import { ConfigError, HelpRequested, loadConfig, type Config } from './config/load-config.ts';
 
-let config: Config;
-try {
-  config = loadConfig({ argv: process.argv.slice(2), env: process.env });
-} catch (error) {
+/** Help goes to stdout (exit 0), configuration problems to stderr (exit 2); anything else is thrown on. */
+function exitOnConfigError(error: unknown): never {
   if (error instanceof HelpRequested) {
     process.stdout.write(error.usage);
     process.exit(0);
@@ -21,13 +19,21 @@ try {
   throw error;
 }
 
+let config: Config;
+try {
+  config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+} catch (error) {
+  exitOnConfigError(error);
+}
+
 const logger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel);
 const stoppers: Array<() => Promise<void>> = [];
 
 if (config.sources.length === 0) {
   // Loaded only when needed: the demo pulls in Medplum's FHIR server and its definitions.
   const { startDemoSources } = await import('./demo/demo-sources.ts');
-  const demo = await startDemoSources(config);
+  // Checks defaultWriteSource against the demo sources' ids (loadConfig cannot: they do not exist yet).
+  const demo = await startDemoSources(config).catch(exitOnConfigError);
   stoppers.push(() => demo.close());
   config = demo.config;
   logger.info(`No source configured: ${demo.description}. Use --source ID=BASE_URL for real servers.`);

@@ -109,6 +109,12 @@ export interface Config {
   readonly identity: IdentityConfig;
   /** How often each source's CapabilityStatement is read again (default 300000; 0 = only at start). */
   readonly capabilityRefreshMs: number;
+  /**
+   * Id of a configured source that takes the writes which name no source (creates, conditional writes, batches,
+   * update-as-create) when several sources serve the type and it is one of them; null = such writes need a source
+   * (SOURCE_REQUIRED). Never changes where a write of an existing resource goes, nor reads.
+   */
+  readonly defaultWriteSource: string | null;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

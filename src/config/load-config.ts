@@ -80,6 +80,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
     port: layerValue(cli.port, (v) => parseIntText(v, BOUNDS.port, at('--port'))),
     logLevel: layerValue(cli.logLevel, (v) => checkLogLevel(v, at('--log-level'), true)),
+    writeSource: layerValue(cli.writeSource, (v) => checkSourceId(v, at('--write-source'))),
   };
   const host = fromCli.host ?? fromEnv.host ?? file.host ?? DEFAULT_HOST;
   const port = fromCli.port ?? fromEnv.port ?? file.port ?? DEFAULT_PORT;
@@ -118,6 +119,14 @@ export function loadConfig(input: LoadConfigInput): Config {
   }
   checkUnique(entries, at);
 
+  // --- defaultWriteSource: the command line's, else the file's; it must name a configured source --------------
+  // (with none configured, the embedded demo sources are started and startDemoSources checks it against theirs)
+  const defaultWriteSource = fromCli.writeSource ?? file.defaultWriteSource ?? null;
+  if (defaultWriteSource !== null && entries.length > 0) {
+    const problem = writeSourceProblem(defaultWriteSource, entries.flatMap((e) => (e.id === undefined ? [] : [e.id])));
+    if (problem !== undefined) at(fromCli.writeSource !== undefined ? '--write-source' : fileWhere)(problem);
+  }
+
   // --- identity: the file's systems, then the command line's (a repeat counts once) ------------
   const patientIdentifierSystems = [...file.patientIdentifierSystems];
   for (const system of cli.identitySystems) {
@@ -137,8 +146,18 @@ export function loadConfig(input: LoadConfigInput): Config {
     demo,
     identity: { patientIdentifierSystems },
     capabilityRefreshMs: file.capabilityRefreshMs ?? DEFAULT_CAPABILITY_REFRESH_MS,
+    defaultWriteSource,
     configFile,
   });
+}
+
+/**
+ * The problem with a defaultWriteSource that is none of the configured source ids (undefined when it is one). Also used
+ * by startDemoSources, which checks it against the demo sources' ids.
+ */
+export function writeSourceProblem(id: string, configured: readonly string[]): string | undefined {
+  if (configured.includes(id)) return undefined;
+  return `defaultWriteSource '${id}' is not a configured source (configured: ${configured.length > 0 ? configured.join(', ') : 'none'})`;
 }
 
 /** Source ids and base URLs must be unique across the file and the command line. */

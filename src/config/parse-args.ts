@@ -24,6 +24,8 @@ export interface CliValues {
   readonly host?: string;
   readonly config?: string;
   readonly logLevel?: string;
+  /** `--write-source ID` (the last one wins). */
+  readonly writeSource?: string;
   readonly sources: readonly CliSource[];
   readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
@@ -42,13 +44,15 @@ const OPTIONS = {
   config: { type: 'string', short: 'c' },
   'log-level': { type: 'string' },
   'identity-system': { type: 'string', multiple: true },
+  'write-source': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
-  port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', help: '',
+  port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
+  help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -71,6 +75,9 @@ Options:
       --identity-system URI Patient identifier system (urn: or http(s) URI) that identifies one person
                             across sources; may repeat. Added to the config file's
                             identity.patientIdentifierSystems (a system given twice counts once).
+      --write-source ID     Source that takes creates, conditional writes, batches and update-as-create
+                            that name no source, for types it serves among several (else SOURCE_REQUIRED).
+                            Overrides the config file's defaultWriteSource. In demo mode: hospital.
   -h, --help                Show this help and exit
 
 Environment:
@@ -155,6 +162,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(single.host !== undefined && { host: single.host }),
     ...(single.config !== undefined && { config: single.config }),
     ...(single['log-level'] !== undefined && { logLevel: single['log-level'] }),
+    ...(single['write-source'] !== undefined && { writeSource: single['write-source'] }),
   };
   return { values, problems };
 }

@@ -23,6 +23,8 @@ export interface FileLayer {
   logLevel?: LogLevel;
   graphiql?: boolean;
   capabilityRefreshMs?: number;
+  /** Syntax only: whether it names a configured source is checked by loadConfig. */
+  defaultWriteSource?: string;
   /** The file's identity.patientIdentifierSystems (checked, unique); [] when absent. */
   patientIdentifierSystems: string[];
   demo: Partial<DemoConfig>;
@@ -42,7 +44,8 @@ export interface FileSource {
 }
 
 const TOP_KEYS = [
-  '$schema', 'host', 'port', 'logLevel', 'graphiql', 'capabilityRefreshMs', 'demo', 'limits', 'identity', 'sources',
+  '$schema', 'host', 'port', 'logLevel', 'graphiql', 'capabilityRefreshMs', 'defaultWriteSource', 'demo', 'limits',
+  'identity', 'sources',
 ] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
@@ -107,6 +110,10 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
   if (json.capabilityRefreshMs !== undefined) {
     const ms = checkInt(json.capabilityRefreshMs, BOUNDS.capabilityRefreshMs, at(report, 'capabilityRefreshMs'));
     if (ms !== undefined) layer.capabilityRefreshMs = ms;
+  }
+  if (json.defaultWriteSource !== undefined) {
+    const id = checkSourceId(json.defaultWriteSource, at(report, 'defaultWriteSource'));
+    if (id !== undefined) layer.defaultWriteSource = id;
   }
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);

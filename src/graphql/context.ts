@@ -29,4 +29,6 @@ export interface GatewayContext {
   readonly searchParams: SearchParamIndex;
   /** Identifier systems that identify one person across sources (Patient.sameAs). */
   readonly patientIdentifierSystems: readonly string[];
+  /** Where writes that name no source go when several sources serve the type and this one does (config). */
+  readonly defaultWriteSource: string | null;
 }

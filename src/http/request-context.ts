@@ -27,6 +27,7 @@ export function createRequestContext(deps: RequestContextDeps, requestId: string
     partialErrors: [],
     searchParams,
     patientIdentifierSystems: config.identity.patientIdentifierSystems,
+    defaultWriteSource: config.defaultWriteSource,
     loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
   };
 }

@@ -20,6 +20,7 @@ describe('loadConfig defaults', () => {
       demo: { patients: 100, seed: 1 },
       identity: { patientIdentifierSystems: [] },
       capabilityRefreshMs: 300_000,
+      defaultWriteSource: null,
       configFile: null,
     });
   });

@@ -7,6 +7,7 @@ import {
   BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
   DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, LOG_LEVELS, SMART_ALGORITHMS,
 } from '../../src/config/defaults.ts';
+import { SOURCE_ID } from '../../src/config/checks.ts';
 import { FILE_KEYS } from '../../src/config/validate-file.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,6 +96,8 @@ describe('schema/gateway-config.schema.json', () => {
       check(source[key], BOUNDS.source[key], DEFAULT_SOURCE[key]);
     }
     check(top.capabilityRefreshMs, BOUNDS.capabilityRefreshMs, DEFAULT_CAPABILITY_REFRESH_MS);
+    expect(top.defaultWriteSource?.pattern).toBe(SOURCE_ID.source);
+    expect(top.defaultWriteSource?.default).toBeUndefined();
     const breaker = propertiesOf(defs.circuitBreaker ?? {});
     for (const key of FILE_KEYS.circuitBreaker) check(breaker[key], BOUNDS.circuitBreaker[key], DEFAULT_CIRCUIT_BREAKER[key]);
     const smart = propertiesOf(defs.smartBackend ?? {});

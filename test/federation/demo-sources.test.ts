@@ -1,7 +1,7 @@
 // The embedded default (`npm start` without sources): two demo FHIR servers with overlapping people, federated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { startDemoSources, type DemoSources } from '../../src/demo/demo-sources.ts';
 import { NATIONAL_ID_SYSTEM } from '../../src/demo/synthetic-data.ts';
 import { exampleQuery } from '../../src/http/example-query.ts';
@@ -51,5 +51,38 @@ describe('embedded demo sources', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.PatientList).toHaveLength(5);
     expect(res.data.PatientList.some((p: { sameAs: unknown[] }) => p.sameAs.length > 0)).toBe(true);
+  });
+
+  // Last: these write to the demo data the tests above count.
+  it('take writes that name no source in the hospital (defaultWriteSource), so a FHIR client at /fhir can create', async () => {
+    expect(demo.config.defaultWriteSource).toBe('hospital');
+    expect(Object.isFrozen(demo.config)).toBe(true);
+    const res = await fetch(`${url}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Created' }] }),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string };
+    expect(res.headers.get('location')).toMatch(new RegExp(`/fhir/hospital/Patient/${created.id}/_history/`));
+    const gqlCreate = await gql('mutation { PatientCreate(res: { name: [{ family: "CreatedToo" }] }) { sourceId } }');
+    expect(gqlCreate.errors).toBeUndefined();
+    expect(gqlCreate.data.PatientCreate.sourceId).toBe('hospital');
+  });
+
+  it('keep a configured defaultWriteSource that names a demo source; another is a ConfigError', async () => {
+    const base = loadConfig({ argv: ['--write-source', 'lab'], env: {} });
+    const lab = await startDemoSources({ ...base, demo: { patients: 1, seed: 1 } });
+    try {
+      expect(lab.config.defaultWriteSource).toBe('lab');
+    } finally {
+      await lab.close();
+    }
+    const unknown = loadConfig({ argv: ['--write-source', 'clinic'], env: {} });
+    const error = await startDemoSources(unknown).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      "defaultWriteSource 'clinic' is not a configured source (configured: hospital, lab); with no source configured, the embedded demo sources are the only ones",
+    ]);
   });
 });

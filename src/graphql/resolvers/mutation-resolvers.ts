@@ -8,7 +8,7 @@ import { ifMatchHeader, ifNoneExistHeader } from '../../sources/write-headers.ts
 import type { GatewayContext } from '../context.ts';
 import { userError } from './errors.ts';
 import { pathOf } from './partial-errors.ts';
-import { sourcesFor } from './pick-source.ts';
+import { defaultWriteSourceAmong, defaultWriteSourceNote, sourcesFor } from './pick-source.ts';
 
 /** The value of `XDelete`: what was deleted, where. */
 export interface DeletedResource {
@@ -35,7 +35,7 @@ export async function createResource(
 ): Promise<FhirResource> {
   const { id: _ignored, ...body } = resourceBody(args.res, resourceType);
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifNoneExistOption(args.ifNoneExist, ctx.limits.maxUrlLength) };
-  const source = writeSource(ctx, resourceType, args.sourceId);
+  const source = writeSource(ctx, resourceType, args.sourceId, true);
   const written = await source.client.create(resourceType, body, opts);
   remember(ctx, source, written.resource);
   if (opts.ifNoneExist !== undefined && written.status === 200) {
@@ -60,7 +60,7 @@ export async function updateResource(
     throw userError('BAD_USER_INPUT', `res.id '${String(body.id)}' differs from id '${args.id}'; leave it out or make them equal`);
   }
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
-  const source = writeSource(ctx, resourceType, args.sourceId);
+  const source = writeSource(ctx, resourceType, args.sourceId, false);
   const written = await source.client.update(resourceType, args.id, { ...body, id: args.id }, opts);
   remember(ctx, source, written.resource);
   return written.resource;
@@ -74,26 +74,29 @@ export async function deleteResource(
 ): Promise<DeletedResource> {
   checkId(args.id);
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
-  const source = writeSource(ctx, resourceType, args.sourceId);
+  const source = writeSource(ctx, resourceType, args.sourceId, false);
   const result = await source.client.delete(resourceType, args.id, opts);
   forget(ctx, resourceKey(source.id, resourceType, args.id));
   return { resourceType, id: args.id, sourceId: source.id, outcome: result.outcome };
 }
 
 /**
- * The one source a write goes to: the one named, else the only one serving the type. With several candidates the
- * client must choose (SOURCE_REQUIRED) — a write is never sent to a guessed source, nor to several.
+ * The one source a write goes to: the one named, else the only one serving the type, else — for a create — the
+ * configured defaultWriteSource when it serves the type. Otherwise the client must choose (SOURCE_REQUIRED): a write
+ * is never sent to a guessed source, nor to several. An update or delete never goes to the default source: it may not
+ * be the one that has the resource.
  */
-function writeSource(ctx: GatewayContext, resourceType: string, sourceId: string | null | undefined): Source {
+function writeSource(ctx: GatewayContext, resourceType: string, sourceId: string | null | undefined, creates: boolean): Source {
   const candidates = sourcesFor(ctx, resourceType, sourceId);
-  if (candidates.length > 1) {
-    throw userError(
-      'SOURCE_REQUIRED',
-      `${resourceType} is served by ${candidates.length} sources (${candidates.map((s) => s.id).join(', ')}); pass sourceId to choose where to write`,
-      'required',
-    );
-  }
-  return candidates[0]!;
+  if (candidates.length === 1) return candidates[0]!;
+  const fallback = creates ? defaultWriteSourceAmong(ctx, candidates) : undefined;
+  if (fallback !== undefined) return fallback;
+  throw userError(
+    'SOURCE_REQUIRED',
+    `${resourceType} is served by ${candidates.length} sources (${candidates.map((s) => s.id).join(', ')})` +
+      `${creates ? defaultWriteSourceNote(ctx, resourceType) : ''}; pass sourceId to choose where to write`,
+    'required',
+  );
 }
 
 /** `res` as FHIR JSON of the mutation's type: its resourceType (filled in when left out) must be the type's. */

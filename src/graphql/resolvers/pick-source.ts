@@ -23,6 +23,20 @@ export function sourcesFor(ctx: GatewayContext, resourceType: string, sourceId: 
 }
 
 /**
+ * Of several sources that could take a write naming no source, the configured defaultWriteSource if it is one of them
+ * (undefined otherwise: the client must choose). Only for writes that create or whose target the criteria decide —
+ * never for a write of an existing resource, which goes to the source that has it.
+ */
+export function defaultWriteSourceAmong(ctx: GatewayContext, candidates: readonly Source[]): Source | undefined {
+  return ctx.defaultWriteSource === null ? undefined : candidates.find((s) => s.id === ctx.defaultWriteSource);
+}
+
+/** For a SOURCE_REQUIRED message when defaultWriteSource was not among the candidates: why not ('' without one). */
+export function defaultWriteSourceNote(ctx: GatewayContext, serves: string): string {
+  return ctx.defaultWriteSource === null ? '' : ` (defaultWriteSource '${ctx.defaultWriteSource}' does not serve ${serves})`;
+}
+
+/**
  * The sources a search goes to: those serving the type whose CapabilityStatement does not exclude one of the
  * search's parameters (a source that ignored an unknown parameter would return unfiltered results). Sources left
  * out are named in a SOURCE_SKIPPED warning; if none is left, or the one named by `sourceId` cannot, it is an error.

@@ -18,14 +18,18 @@ const GRAPHQL = { name: 'graphql', definition: 'http://hl7.org/fhir/OperationDef
 export function metadata(call: RestCall): void {
   const sources = call.sourceId !== undefined ? [call.ctx.sources.get(call.sourceId)!] : [...call.ctx.sources.all()];
   const types = new Map<string, DeclaredResource[]>();
+  /** What the defaultWriteSource declares per type it serves (creates naming no source go there). */
+  const defaults = new Map<string, DeclaredResource>();
   for (const source of sources) {
     for (const type of servedTypes(source)) {
       const list = types.get(type) ?? [];
-      list.push(source.capabilities?.declared.get(type) ?? { interactions: TYPE_INTERACTIONS, searchParams: [], searchInclude: [], searchRevInclude: [] });
+      const declared = source.capabilities?.declared.get(type) ?? { interactions: TYPE_INTERACTIONS, searchParams: [], searchInclude: [], searchRevInclude: [] };
+      list.push(declared);
       types.set(type, list);
+      if (source.id === call.ctx.defaultWriteSource) defaults.set(type, declared);
     }
   }
-  const resource = [...types.keys()].sort().map((type) => resourceEntry(type, types.get(type)!, types.get(type)!.length > 1));
+  const resource = [...types.keys()].sort().map((type) => resourceEntry(type, types.get(type)!, types.get(type)!.length > 1, defaults.get(type)));
   const statement = {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -57,10 +61,16 @@ function servedTypes(source: Source): Iterable<string> {
   return source.resourceTypes ?? source.capabilities?.declared.keys() ?? [];
 }
 
-/** With several sources serving the type, create and type history need `[base]/{sourceId}`: not declared at `[base]`. */
-function resourceEntry(type: string, declared: readonly DeclaredResource[], shared: boolean): object {
+/**
+ * With several sources serving the type, create and type history need `[base]/{sourceId}`: not declared at `[base]` —
+ * except create when the defaultWriteSource serves the type and declares it (a create naming no source goes there).
+ */
+function resourceEntry(type: string, declared: readonly DeclaredResource[], shared: boolean, byDefault: DeclaredResource | undefined): object {
   const interactions = new Set(declared.flatMap((d) => d.interactions));
-  if (shared) for (const oneSourceOnly of ['create', 'history-type']) interactions.delete(oneSourceOnly);
+  if (shared) {
+    interactions.delete('history-type');
+    if (!byDefault?.interactions.includes('create')) interactions.delete('create');
+  }
   const params = new Map<string, DeclaredSearchParam>();
   for (const d of declared) for (const p of d.searchParams) if (!params.has(p.name)) params.set(p.name, p);
   const includes = [...new Set(declared.flatMap((d) => d.searchInclude))];

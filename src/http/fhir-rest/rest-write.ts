@@ -1,4 +1,5 @@
 import { userError } from '../../graphql/resolvers/errors.ts';
+import { defaultWriteSourceAmong, defaultWriteSourceNote } from '../../graphql/resolvers/pick-source.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import type { UpstreamResponse } from '../../upstream/upstream-client.ts';
@@ -21,7 +22,7 @@ const PASSED: Record<Method, readonly string[]> = {
 };
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/fhir+json', 'application/json']);
 
-/** `POST [base]/Type`: to the source in the path, or the only source serving the type. */
+/** `POST [base]/Type`: to the source in the path, the only source serving the type, or the defaultWriteSource. */
 export async function create(call: RestCall, resourceType: string): Promise<void> {
   const { text } = await readResource(call.req, resourceType);
   const source = onlySource(call, resourceType, 'create');
@@ -30,7 +31,7 @@ export async function create(call: RestCall, resourceType: string): Promise<void
 
 /**
  * `PUT [base]/Type/id`: to the source that has the resource (asked in parallel when several serve the type; found
- * in none, an update-as-create needs the source named in the path).
+ * in none, an update-as-create goes to the source named in the path, or to the defaultWriteSource).
  */
 export async function update(call: RestCall, resourceType: string, id: string): Promise<void> {
   const { text, resource } = await readResource(call.req, resourceType);
@@ -60,7 +61,10 @@ export async function remove(call: RestCall, resourceType: string, id: string): 
   await forward(call, source, 'DELETE', `${resourceType}/${encodeURIComponent(id)}`);
 }
 
-/** Conditional update / patch / delete (`PUT [base]/Type?criteria`): the criteria are one source's to evaluate. */
+/**
+ * Conditional update / patch / delete (`PUT [base]/Type?criteria`): the criteria are one source's to evaluate — the one
+ * in the path, the only one, or the defaultWriteSource.
+ */
 export async function conditional(call: RestCall, method: 'PUT' | 'PATCH' | 'DELETE', resourceType: string): Promise<void> {
   if (call.url.search.length <= 1) {
     call.req.resume();
@@ -79,7 +83,8 @@ export async function conditional(call: RestCall, method: 'PUT' | 'PATCH' | 'DEL
 
 /**
  * `POST [base]` with a batch or transaction Bundle: sent whole to one source — the one in the path, the only one,
- * or the only one that serves every type the entries name — never split across sources.
+ * the defaultWriteSource if it serves every type the entries name, or the only one that does — never split across
+ * sources.
  */
 export async function batch(call: RestCall): Promise<void> {
   const { text, resource } = await readResource(call.req, 'Bundle');
@@ -103,28 +108,38 @@ function batchSource(call: RestCall, bundle: Record<string, unknown>): Source {
   const entries = Array.isArray(bundle['entry']) ? (bundle['entry'] as Array<{ request?: { url?: unknown } }>) : [];
   const types = new Set(entries.map((e) => (typeof e.request?.url === 'string' ? /^\/?([A-Z][A-Za-z]+)/.exec(e.request.url)?.[1] : undefined)));
   const serving = all.filter((s) => [...types].every((t) => t !== undefined && (s.resourceTypes === null || s.resourceTypes.has(t))));
+  const fallback = defaultWriteSourceAmong(call.ctx, serving);
+  if (fallback !== undefined) return fallback;
   if (serving.length === 1 && types.size > 0) return serving[0]!;
   throw userError(
     'SOURCE_REQUIRED',
-    `A batch or transaction goes to one source, and ${serving.length === 0 ? 'no source serves every type it names' : `${serving.length} sources (${serving.map((s) => s.id).join(', ')}) could take it`}; ` +
-      `post it to ${call.base}/{sourceId}`,
+    `A batch or transaction goes to one source, and ${serving.length === 0 ? 'no source serves every type it names' : `${serving.length} sources (${serving.map((s) => s.id).join(', ')}) could take it`}` +
+      `${defaultWriteSourceNote(call.ctx, 'every type it names')}; post it to ${call.base}/{sourceId}`,
     'not-supported',
   );
 }
 
-/** The one source for a create or a conditional write: the one in the path, or the only one serving the type. */
+/**
+ * The one source for a create or a conditional write: the one in the path, the only one serving the type, or the
+ * defaultWriteSource when it serves the type.
+ */
 function onlySource(call: RestCall, resourceType: string, what: string): Source {
   const sources = candidateSources(call, resourceType);
   if (sources.length === 1) return sources[0]!;
+  const fallback = defaultWriteSourceAmong(call.ctx, sources);
+  if (fallback !== undefined) return fallback;
   throw userError(
     'SOURCE_REQUIRED',
-    `${sources.length} sources serve ${resourceType} (${sources.map((s) => s.id).join(', ')}); a ${what} goes to one of them: ` +
-      `use ${call.base}/{sourceId}/${resourceType}`,
+    `${sources.length} sources serve ${resourceType} (${sources.map((s) => s.id).join(', ')})${defaultWriteSourceNote(call.ctx, resourceType)}; ` +
+      `a ${what} goes to one of them: use ${call.base}/{sourceId}/${resourceType}`,
     'not-supported',
   );
 }
 
-/** The source that holds Type/id (one candidate: that one, without asking). */
+/**
+ * The source that holds Type/id (one candidate: that one, without asking). An update of an id no source has (an
+ * update-as-create) goes to the defaultWriteSource when it serves the type; never a write of an existing resource.
+ */
 async function owner(call: RestCall, resourceType: string, id: string, what: string): Promise<Source> {
   const sources = candidateSources(call, resourceType);
   if (sources.length === 1) return sources[0]!;
@@ -132,9 +147,12 @@ async function owner(call: RestCall, resourceType: string, id: string, what: str
     return (await findInSources(call, resourceType, id, `${resourceType}/${encodeURIComponent(id)}`)).source;
   } catch (error) {
     if (what === 'update' && error instanceof Error && (error as { extensions?: { code?: unknown } }).extensions?.code === 'NOT_FOUND') {
+      const fallback = defaultWriteSourceAmong(call.ctx, sources);
+      if (fallback !== undefined) return fallback;
       throw userError(
         'SOURCE_REQUIRED',
-        `${resourceType}/${id} is in none of the ${sources.length} sources serving ${resourceType}; to create it with this id, use ${call.base}/{sourceId}/${resourceType}/${id}`,
+        `${resourceType}/${id} is in none of the ${sources.length} sources serving ${resourceType}${defaultWriteSourceNote(call.ctx, resourceType)}; ` +
+          `to create it with this id, use ${call.base}/{sourceId}/${resourceType}/${id}`,
         'not-supported',
       );
     }
