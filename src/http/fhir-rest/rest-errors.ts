@@ -13,7 +13,7 @@ export interface RestFailure {
  * invalid body); failures of the upstream itself (5xx, timeouts, refused credentials) keep the gateway's mapping
  * (502/503/504), because the client cannot fix them.
  */
-const CLIENT_STATUSES = new Set([400, 404, 405, 409, 410, 412, 422]);
+const CLIENT_STATUSES = new Set([400, 404, 405, 409, 410, 412, 422, 503]);
 
 /**
  * The one mapping of errors to REST answers: the same errors the GraphQL pipeline shows (UpstreamError, userError),
@@ -23,7 +23,8 @@ export function restFailure(error: unknown, requestId: string): RestFailure {
   if (error instanceof UpstreamError) {
     const upstream = error.upstreamStatus;
     const status = upstream !== undefined && CLIENT_STATUSES.has(upstream) ? upstream : error.httpStatus;
-    return { status, outcome: error.outcome, unexpected: false };
+    const named = { severity: 'error', code: 'exception', diagnostics: `${error.message} [${error.code}, source ${error.sourceId}]` };
+    return { status, outcome: { ...error.outcome, issue: [...error.outcome.issue, named] }, unexpected: false };
   }
   if (error instanceof GraphQLError && typeof error.extensions['code'] === 'string' && error.extensions['resource']) {
     const http = error.extensions['http'] as { status?: number } | undefined;

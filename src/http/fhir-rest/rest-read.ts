@@ -106,6 +106,11 @@ export async function readResource(call: RestCall, resourceType: string, id: str
     });
   }
   const headers = resourceHeaders(response, resource);
+  const ifNoneMatch = call.req.headers['if-none-match'];
+  if (typeof ifNoneMatch === 'string' && headers['etag'] !== undefined && etagListMatches(ifNoneMatch, headers['etag'])) {
+    sendFhir(call.res, 304, undefined, headers);
+    return;
+  }
   if (versionId === undefined && resource.meta?.versionId) {
     headers['content-location'] = gatewayUrl(call, source, `${resourceType}/${id}/_history/${resource.meta.versionId}`);
   }
@@ -152,4 +157,10 @@ export async function history(call: RestCall, resourceType: string, id: string |
     });
   }
   sendFhir(call.res, 200, rewriteBundle(call, source, bundle, own));
+}
+
+/** If-None-Match: `*` or any listed (weak-compared) entity tag equal to `etag`. */
+function etagListMatches(list: string, etag: string): boolean {
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return list.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
 }

@@ -40,14 +40,17 @@ export async function readBody(req: IncomingMessage, types: ReadonlySet<string> 
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      throw new RestError(413, 'too-costly', `The body is larger than ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
+  await new Promise<void>((resolve, reject) => {
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0; // read (and drop) the rest, so that the client gets to read the 413
+    });
+    req.once('end', resolve);
+    req.once('error', reject);
+    req.once('close', () => (req.complete ? resolve() : reject(new Error('The client closed the connection'))));
+  });
+  if (size > MAX_BODY_BYTES) throw new RestError(413, 'too-costly', `The body is larger than ${MAX_BODY_BYTES} bytes`);
   return { text: Buffer.concat(chunks).toString('utf8'), contentType };
 }
 

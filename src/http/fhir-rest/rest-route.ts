@@ -132,6 +132,8 @@ async function run(
     if (aborted.signal.aborted) return;
     const failure = restFailure(error, requestId);
     if (failure.unexpected) deps.log('error', `REST ${req.method} ${url.pathname} failed (request ${requestId}): ${(error as Error)?.stack ?? String(error)}`);
-    sendFhir(res, failure.status, failure.outcome);
+    const others = ctx.partialErrors.map((e) => ({ severity: 'error', code: 'exception', diagnostics: `${e.message} [${String(e.extensions['code'])}, source ${String(e.extensions['source'])}]` }));
+    const body = failure.outcome as { issue?: object[] };
+    sendFhir(res, failure.status, others.length > 0 ? { ...body, issue: [...(body.issue ?? []), ...others] } : body);
   }
 }
