@@ -20,7 +20,9 @@ type Documents = {
     "mutation DeletePatient($id: ID!, $ifMatch: String, $sourceId: String) {\n  PatientDelete(id: $id, ifMatch: $ifMatch, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    outcome {\n      issue {\n        severity\n        code\n        diagnostics\n      }\n    }\n  }\n}": typeof types.DeletePatientDocument,
     "query PatientById($id: ID!) {\n  Patient(id: $id) {\n    id\n    name {\n      family\n      given\n    }\n    birthDate\n  }\n}": typeof types.PatientByIdDocument,
     "query PatientConnectionPage($cursor: String) {\n  PatientConnection(_count: 10, _cursor: $cursor) {\n    count\n    next\n    edges {\n      resource {\n        id\n      }\n    }\n  }\n}": typeof types.PatientConnectionPageDocument,
+    "query PatientFlattened($id: ID!) {\n  Patient(id: $id) {\n    identifier @flatten {\n      system @singleton\n      value @singleton\n    }\n    active\n    name @flatten @first {\n      given\n      family @singleton\n    }\n  }\n}": typeof types.PatientFlattenedDocument,
     "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": typeof types.PatientFocusFragmentDoc,
+    "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}": typeof types.PatientNamesByUseDocument,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": typeof types.PatientPageDocument,
     "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": typeof types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": typeof types.PatientWithObservationsDocument,
@@ -33,7 +35,9 @@ const documents: Documents = {
     "mutation DeletePatient($id: ID!, $ifMatch: String, $sourceId: String) {\n  PatientDelete(id: $id, ifMatch: $ifMatch, sourceId: $sourceId) {\n    resourceType\n    id\n    sourceId\n    outcome {\n      issue {\n        severity\n        code\n        diagnostics\n      }\n    }\n  }\n}": types.DeletePatientDocument,
     "query PatientById($id: ID!) {\n  Patient(id: $id) {\n    id\n    name {\n      family\n      given\n    }\n    birthDate\n  }\n}": types.PatientByIdDocument,
     "query PatientConnectionPage($cursor: String) {\n  PatientConnection(_count: 10, _cursor: $cursor) {\n    count\n    next\n    edges {\n      resource {\n        id\n      }\n    }\n  }\n}": types.PatientConnectionPageDocument,
+    "query PatientFlattened($id: ID!) {\n  Patient(id: $id) {\n    identifier @flatten {\n      system @singleton\n      value @singleton\n    }\n    active\n    name @flatten @first {\n      given\n      family @singleton\n    }\n  }\n}": types.PatientFlattenedDocument,
     "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": types.PatientFocusFragmentDoc,
+    "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}": types.PatientNamesByUseDocument,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": types.PatientPageDocument,
     "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": types.PatientWithObservationsDocument,
@@ -64,7 +68,15 @@ export function graphql(source: "query PatientConnectionPage($cursor: String) {\
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query PatientFlattened($id: ID!) {\n  Patient(id: $id) {\n    identifier @flatten {\n      system @singleton\n      value @singleton\n    }\n    active\n    name @flatten @first {\n      given\n      family @singleton\n    }\n  }\n}"): typeof import('./graphql.ts').PatientFlattenedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}"): typeof import('./graphql.ts').PatientFocusFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}"): typeof import('./graphql.ts').PatientNamesByUseDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1391,6 +1391,13 @@ export type PatientConnectionPageQueryVariables = Exact<{
 
 export type PatientConnectionPageQuery = { PatientConnection: { count: number | null, next: string | null, edges: Array<{ resource: { id: string | null } | null } | null> | null } | null };
 
+export type PatientFlattenedQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PatientFlattenedQuery = { Patient: { active: boolean | null, identifier: Array<{ system: string | null, value: string | null } | null> | null, name: Array<{ given: Array<string | null> | null, family: string | null } | null> | null } | null };
+
 export type PatientFocusFragment = { id: string | null, gender: string | null, name: Array<{ family: string | null, given: Array<string | null> | null } | null> | null, ObservationList: Array<{ id: string | null, status: string | null, subject: { reference: string | null } | null } | null> | null };
 
 export type PatientFocusByIdQueryVariables = Exact<{
@@ -1400,6 +1407,13 @@ export type PatientFocusByIdQueryVariables = Exact<{
 
 
 export type PatientFocusByIdQuery = { Patient: { id: string | null, gender: string | null, name: Array<{ family: string | null, given: Array<string | null> | null } | null> | null, ObservationList: Array<{ id: string | null, status: string | null, subject: { reference: string | null } | null } | null> | null } | null };
+
+export type PatientNamesByUseQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PatientNamesByUseQuery = { Patient: { id: string | null, name: Array<{ family: string | null, given: Array<string | null> | null } | null> | null } | null };
 
 export type PatientPageQueryVariables = Exact<{
   count?: number | null | undefined;
@@ -1577,6 +1591,21 @@ export const PatientConnectionPageDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PatientConnectionPageQuery, PatientConnectionPageQueryVariables>;
+export const PatientFlattenedDocument = new TypedDocumentString(`
+    query PatientFlattened($id: ID!) {
+  Patient(id: $id) {
+    identifier @flatten {
+      system @singleton
+      value @singleton
+    }
+    active
+    name @flatten @first {
+      given
+      family @singleton
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PatientFlattenedQuery, PatientFlattenedQueryVariables>;
 export const PatientFocusByIdDocument = new TypedDocumentString(`
     query PatientFocusById($id: ID!, $obsCount: Int) {
   Patient(id: $id) {
@@ -1598,6 +1627,17 @@ export const PatientFocusByIdDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<PatientFocusByIdQuery, PatientFocusByIdQueryVariables>;
+export const PatientNamesByUseDocument = new TypedDocumentString(`
+    query PatientNamesByUse($id: ID!) {
+  Patient(id: $id) {
+    id
+    name @slice(path: "use") @singleton {
+      family
+      given @first
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PatientNamesByUseQuery, PatientNamesByUseQueryVariables>;
 export const PatientPageDocument = new TypedDocumentString(`
     query PatientPage($count: Int) {
   PatientList(_count: $count) {
