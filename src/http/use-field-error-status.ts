@@ -1,5 +1,6 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { withExtensions } from './with-extensions.ts';
 
 /**
  * Field errors never change the HTTP status. Upstream and resolver errors carry `extensions.http.status` (the
@@ -25,12 +26,5 @@ export function useFieldErrorStatus(): Plugin {
 function withoutHttp(error: GraphQLError): GraphQLError {
   if (error.extensions?.['http'] === undefined) return error;
   const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
-    ...(error.path ? { path: error.path } : {}),
-    ...(error.originalError ? { originalError: error.originalError } : {}),
-    extensions,
-  });
+  return withExtensions(error, extensions);
 }

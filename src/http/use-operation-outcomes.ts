@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { withExtensions } from './with-extensions.ts';
 
 /**
  * HL7 FHIR GraphQL, error handling: "Each error SHOULD include an OperationOutcome in the resource property in the
@@ -67,12 +68,5 @@ function withOutcome(error: unknown): unknown {
   };
   const extensions = { ...e.extensions, resource };
   if (!(error instanceof GraphQLError)) return { ...error, extensions };
-  return new GraphQLError(error.message, {
-    ...(error.nodes ? { nodes: error.nodes } : {}),
-    ...(error.source ? { source: error.source } : {}),
-    ...(error.positions ? { positions: error.positions } : {}),
-    ...(error.path ? { path: error.path } : {}),
-    ...(error.originalError ? { originalError: error.originalError } : {}),
-    extensions,
-  });
+  return withExtensions(error, extensions);
 }
