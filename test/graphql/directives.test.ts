@@ -4,28 +4,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { hl7ExamplePatient } from '../helpers/hl7-example-patient.ts';
 import { startUpstream } from '../helpers/upstream.ts';
 
 type Json = Record<string, any>;
 
-/** The page's example Patient (R4 patient-example, the parts its examples select). */
-const example = {
-  resourceType: 'Patient',
-  id: 'example',
-  identifier: [{ use: 'usual', system: 'urn:oid:1.2.36.146.595.217.0.1', value: '12345' }],
-  active: true,
-  name: [
-    { use: 'official', family: 'Chalmers', given: ['Peter', 'James'] },
-    { use: 'usual', given: ['Jim'] },
-    { use: 'maiden', family: 'Windsor', given: ['Peter', 'James'] },
-  ],
-  telecom: [
-    { use: 'home' },
-    { system: 'phone', value: '(03) 5555 6473', use: 'work', rank: 1 },
-    { system: 'phone', value: '(03) 3410 5613', use: 'mobile', rank: 2 },
-  ],
-  generalPractitioner: [{ reference: 'Practitioner/prac-001' }, { reference: 'Organization/org-001' }],
-};
+const example = hl7ExamplePatient;
 const observations = [
   { code: '8867-4', value: 72, unit: '/min', date: '2024-01-01' },
   { code: '8310-5', value: 36.6, unit: 'Cel', date: '2024-01-02' },

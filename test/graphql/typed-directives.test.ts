@@ -7,26 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { PatientFlattenedDocument, PatientNamesByUseDocument, type TypedDocumentString } from '../gql/graphql.ts';
 import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { hl7ExamplePatient } from '../helpers/hl7-example-patient.ts';
 import { startUpstream } from '../helpers/upstream.ts';
-
-const example = {
-  resourceType: 'Patient',
-  id: 'example',
-  identifier: [{ use: 'usual', system: 'urn:oid:1.2.36.146.595.217.0.1', value: '12345' }],
-  active: true,
-  name: [
-    { use: 'official', family: 'Chalmers', given: ['Peter', 'James'] },
-    { use: 'usual', given: ['Jim'] },
-    { use: 'maiden', family: 'Windsor', given: ['Peter', 'James'] },
-  ],
-};
 
 let upstream: MemoryFhirServer;
 let gw: GatewayHandle;
 let fhirGraphql: Client;
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 2, resources: [example] });
+  upstream = await startUpstream({ patients: 2, resources: [hl7ExamplePatient] });
   gw = await startGateway({ demo: upstream.baseUrl });
   fhirGraphql = createClient({ url: `${gw.url}/fhir/$graphql` });
 });

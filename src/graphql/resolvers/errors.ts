@@ -14,11 +14,12 @@ export function userError(code: string, message: string, issueCode = 'invalid', 
   });
 }
 
-export function notFoundError(message: string): GraphQLError {
+/** A resource that does not exist; `status` 410 when a source said it was deleted. */
+export function notFoundError(message: string, status = 404): GraphQLError {
   return new GraphQLError(message, {
     extensions: {
       code: 'NOT_FOUND',
-      http: { status: 404 },
+      http: { status },
       resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: message }] },
     },
   });

@@ -53,9 +53,7 @@ export async function findInSources(
     );
   }
   if (failed.length > 0) throw failed[0];
-  const error = notFoundError(`${path.split('?')[0]} was not found in any source`);
-  if (gone) (error.extensions as { http: { status: number } }).http.status = 410;
-  throw error;
+  throw notFoundError(`${path.split('?')[0]} was not found in any source`, gone ? 410 : 404);
 }
 
 /** Validators and dates a read passes on: the upstream's own, else made from meta.versionId / meta.lastUpdated. */
