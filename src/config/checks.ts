@@ -40,7 +40,7 @@ export function quote(value: string, max = 80): string {
 }
 
 /** A JSON value as "got ..." text: numbers, booleans and null in full, strings quoted, the rest by type. */
-function got(value: unknown): string {
+export function got(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return `got ${String(value)}`;
   if (typeof value === 'string') return `got ${quote(value)}`;
   return `got ${typeName(value)}`;
@@ -155,8 +155,10 @@ export function checkHttpUrl(value: unknown, report: Report, opts: { allowQuery:
  * An absolute http(s) URL, normalised to `scheme://host[:port][/path]` without trailing slash.
  * A query, a fragment or credentials are errors (they would be silently lost, or leak in logs).
  */
-export function normaliseBaseUrl(value: unknown, report: Report): string | undefined {
-  const url = checkHttpUrl(value, report, { allowQuery: false, credentialsHint: '; use bearerToken / bearerTokenEnv or headers' });
+export function normaliseBaseUrl(
+  value: unknown, report: Report, credentialsHint = '; use bearerToken / bearerTokenEnv or headers',
+): string | undefined {
+  const url = checkHttpUrl(value, report, { allowQuery: false, credentialsHint });
   return url === undefined ? undefined : `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -186,17 +188,20 @@ export function checkIdentifierSystem(value: unknown, report: Report): string | 
     report(`must be ${hint}: a urn: needs a namespace and a value, without spaces (got ${quote(value)})`);
     return undefined;
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = urlOrUndefined(value);
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || /\s/.test(value) || url.host === '') {
     report(`must be ${hint} (got ${quote(value)})`);
     return undefined;
   }
   return value;
+}
+
+/** `on` / `off` (any case) from the command line. */
+export function checkOnOff(value: string, report: Report): boolean | undefined {
+  const lower = value.toLowerCase();
+  if (lower === 'on' || lower === 'off') return lower === 'on';
+  report(`must be on or off (got ${quote(value)})`);
+  return undefined;
 }
 
 /** Returns the lower-cased header name. */
@@ -285,4 +290,13 @@ function editDistance(a: string, b: string): number {
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
   const hint = suggest(key, known);
   return hint === undefined ? `unknown key (expected one of: ${known.join(', ')})` : `unknown key (did you mean ${hint}?)`;
+}
+
+/** `value` as a URL, or undefined when it is not one. */
+export function urlOrUndefined(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }

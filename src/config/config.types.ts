@@ -80,8 +80,42 @@ export interface LimitsConfig {
   readonly maxCount: number;
   /** Whole GraphQL request deadline (default 30000). */
   readonly requestTimeoutMs: number;
-  /** Upstream URL length at which _id / reference batches are chunked (default 10000). */
+  /** Upstream URL length at which _id / reference batches are chunked (default 2000). */
   readonly maxUrlLength: number;
+  /** Largest GraphQL document, in UTF-8 bytes, on every GraphQL endpoint; refused before parsing (default 102400). */
+  readonly maxDocumentBytes: number;
+  /** Lexical tokens of a GraphQL document, comments included; counted before parsing (default 10000). */
+  readonly maxDocumentTokens: number;
+  /** Bracket nesting (`{`, `(`, `[`) of a GraphQL document; checked before parsing (default 64). */
+  readonly maxDocumentNesting: number;
+  /** HTTP request body of any route (GraphQL, $graphql, FHIR REST), in bytes (default 16777216 = 16 MiB); >= maxDocumentBytes. */
+  readonly maxBodyBytes: number;
+  /** Nesting of JSON request bodies (REST resources, GraphQL variables): objects and arrays (default 100). */
+  readonly maxJsonDepth: number;
+  /** Characters of one search parameter value (default 1024). */
+  readonly maxSearchValueLength: number;
+  /** Comma-separated values of one search parameter, `_id` lists included (default 100). */
+  readonly maxSearchValues: number;
+  /** Selection depth of introspection (`__schema` / `__type` subtrees, root field = 1) (default 15: getIntrospectionQuery()). */
+  readonly maxIntrospectionDepth: number;
+  /** Deadline of evaluating one FHIRPath expression (the `fhirpath` list argument) (default 1000). */
+  readonly fhirpathTimeoutMs: number;
+}
+
+/**
+ * Cross-origin (CORS) access for browser applications on other origins. No origins = no cross-origin access at all
+ * (no CORS headers are sent; same-origin requests work as ever).
+ */
+export interface CorsConfig {
+  /**
+   * Exact origins allowed, normalised `scheme://host[:port]` (lower-case, punycode, no default port, no path), or
+   * the single entry '*' = any origin, only without credentials. Never 'null', never partial wildcards.
+   */
+  readonly origins: readonly string[];
+  /** Send `Access-Control-Allow-Credentials: true` (cookies / HTTP auth of the browser); never with '*' (default false). */
+  readonly credentials: boolean;
+  /** `Access-Control-Max-Age` of preflight answers, in seconds (default 600). */
+  readonly maxAgeS: number;
 }
 
 export interface DemoConfig {
@@ -115,6 +149,28 @@ export interface Config {
    * (SOURCE_REQUIRED). Never changes where a write of an existing resource goes, nor reads.
    */
   readonly defaultWriteSource: string | null;
+  /**
+   * Whether `__schema` / `__type` are answered. Default: on, unless NODE_ENV=production with sources configured
+   * (the embedded demo keeps it on). Off: refused at validation with INTROSPECTION_DISABLED.
+   */
+  readonly introspection: boolean;
+  readonly cors: CorsConfig;
+  /**
+   * The gateway's public base URL (normalised like a source's baseUrl: `scheme://host[:port][/path]`, no trailing
+   * slash), used for links in FHIR Bundles; null = taken from the request (and trusted forwarding headers).
+   */
+  readonly publicBaseUrl: string | null;
+  /**
+   * Peers (IP addresses, or CIDR blocks `address/prefix`) whose `X-Forwarded-Proto` / `X-Forwarded-Host` headers are
+   * honoured; empty = none. IPv6 in lower-case compressed form; usable with `net.BlockList` (addAddress / addSubnet).
+   */
+  readonly trustedProxies: readonly string[];
+  /**
+   * HMAC key (its UTF-8 bytes, >= 32) that signs paging cursors, shared by replicas and restarts; from
+   * GATEWAY_CURSOR_SECRET or the variable named by the file's cursorSecretEnv. null = the app makes a random one at
+   * start (cursors then die with the process). A secret: never log it.
+   */
+  readonly cursorSecret: string | null;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

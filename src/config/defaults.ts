@@ -1,4 +1,4 @@
-import type { CircuitBreakerConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel, SmartBackendAuthConfig } from './config.types.ts';
+import type { CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel, SmartBackendAuthConfig } from './config.types.ts';
 
 export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -17,7 +17,22 @@ export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
   maxCount: 500,
   requestTimeoutMs: 30_000,
   maxUrlLength: 2000,
+  maxDocumentBytes: 102_400,
+  maxDocumentTokens: 10_000,
+  maxDocumentNesting: 64,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxJsonDepth: 100,
+  maxSearchValueLength: 1024,
+  maxSearchValues: 100,
+  maxIntrospectionDepth: 15,
+  fhirpathTimeoutMs: 1000,
 });
+
+/** No cross-origin access at all. */
+export const DEFAULT_CORS: CorsConfig = Object.freeze({ origins: Object.freeze([]), credentials: false, maxAgeS: 600 });
+
+/** Shortest cursor secret, in UTF-8 bytes of the value (256 bits, the HMAC-SHA-256 key size). */
+export const MIN_CURSOR_SECRET_BYTES = 32;
 
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, resetTimeoutMs: 30_000 });
 
@@ -69,6 +84,22 @@ export const BOUNDS = Object.freeze({
     maxCount: { min: 1, max: 10_000 },
     requestTimeoutMs: TIMEOUT,
     maxUrlLength: { min: 256, max: 65_536 },
+    maxDocumentBytes: { min: 1024, max: 1_048_576 },
+    // 100,000 tokens parse to ~40 MB of AST at worst (measured ~420 bytes per token); the standard introspection query has 163.
+    maxDocumentTokens: { min: 100, max: 100_000 },
+    // graphql's parser recurses per bracket level and overflows the stack between 3,000 and 5,000; the standard
+    // introspection query nests 10 deep.
+    maxDocumentNesting: { min: 10, max: 1000 },
+    maxBodyBytes: { min: 1024, max: 1_073_741_824 },
+    maxJsonDepth: { min: 8, max: 1000 },
+    maxSearchValueLength: { min: 64, max: 65_536 },
+    maxSearchValues: { min: 1, max: 10_000 },
+    maxIntrospectionDepth: { min: 1, max: 100 },
+    fhirpathTimeoutMs: { min: 1, max: 60_000 },
+  }),
+  cors: Object.freeze({
+    // browsers cap it lower (Chromium at 7200 s, Firefox at 86400 s)
+    maxAgeS: { min: 0, max: 86_400 },
   }),
   source: Object.freeze({
     timeoutMs: TIMEOUT,

@@ -6,20 +6,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Config, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig } from './config.types.ts';
+import type { Config, CorsConfig, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig } from './config.types.ts';
 import type { Report } from './checks.ts';
 import type { FileLayer } from './validate-file.ts';
 import { ConfigError, HelpRequested } from './config-error.ts';
 import {
-  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST,
+  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST,
   DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE,
 } from './defaults.ts';
-import { checkHost, checkIdentifierSystem, checkLogLevel, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
+import { checkHost, checkIdentifierSystem, checkLogLevel, checkOnOff, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
+import { checkCursorSecret, checkOrigin } from './access-checks.ts';
 import { parseArgs, usage } from './parse-args.ts';
-import { joinPath, validateConfigFile } from './validate-file.ts';
+import { emptyFileLayer, joinPath, validateConfigFile } from './validate-file.ts';
 
 export type {
-  CircuitBreakerConfig, Config, DemoConfig, IdentityConfig, LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig,
+  CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig,
   SourceAuth, SourceConfig,
 } from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
@@ -50,7 +51,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const cli = args.values;
 
   // --- config file ---------------------------------------------------------------------------
-  let file: FileLayer = { patientIdentifierSystems: [], demo: {}, limits: {}, sources: [] };
+  let file: FileLayer = emptyFileLayer();
   let configFile: string | null = null;
   let fileWhere = 'config file';
   const envConfig = envText(env, 'GATEWAY_CONFIG');
@@ -75,12 +76,15 @@ export function loadConfig(input: LoadConfigInput): Config {
     host: layerValue(envText(env, 'HOST'), (v) => checkHost(v, at('HOST'))),
     port: layerValue(envText(env, 'PORT'), (v) => parseIntText(v, BOUNDS.port, at('PORT'))),
     logLevel: layerValue(envText(env, 'LOG_LEVEL'), (v) => checkLogLevel(v, at('LOG_LEVEL'), true)),
+    cursorSecret: layerValue(envText(env, 'GATEWAY_CURSOR_SECRET'), (v) => checkCursorSecret(v, at('GATEWAY_CURSOR_SECRET'))),
   };
   const fromCli = {
     host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
     port: layerValue(cli.port, (v) => parseIntText(v, BOUNDS.port, at('--port'))),
     logLevel: layerValue(cli.logLevel, (v) => checkLogLevel(v, at('--log-level'), true)),
     writeSource: layerValue(cli.writeSource, (v) => checkSourceId(v, at('--write-source'))),
+    introspection: layerValue(cli.introspection, (v) => checkOnOff(v, at('--introspection'))),
+    publicBaseUrl: layerValue(cli.publicUrl, (v) => normaliseBaseUrl(v, at('--public-url'), '')),
   };
   const host = fromCli.host ?? fromEnv.host ?? file.host ?? DEFAULT_HOST;
   const port = fromCli.port ?? fromEnv.port ?? file.port ?? DEFAULT_PORT;
@@ -94,7 +98,17 @@ export function loadConfig(input: LoadConfigInput): Config {
       at(`${fileWhere}: limits.maxCount`)(`must be at least limits.defaultCount (${limits.defaultCount}, the default) (got ${limits.maxCount})`);
     }
   }
+  if (limits.maxBodyBytes < limits.maxDocumentBytes) {
+    if (file.limits.maxBodyBytes !== undefined) {
+      at(`${fileWhere}: limits.maxBodyBytes`)(
+        `must be at least limits.maxDocumentBytes (${limits.maxDocumentBytes}): a GraphQL body holds the document (got ${limits.maxBodyBytes})`);
+    } else {
+      at(`${fileWhere}: limits.maxDocumentBytes`)(
+        `must not exceed limits.maxBodyBytes (${limits.maxBodyBytes}, the default) (got ${limits.maxDocumentBytes})`);
+    }
+  }
   const demo: DemoConfig = { ...DEFAULT_DEMO, ...file.demo };
+  const cors = corsOf(file, fileWhere, cli.corsOrigins ?? [], at);
 
   // --- sources: the file's, then the command line's ------------------------------------------
   const entries: SourceEntry[] = file.sources.map((s) => ({
@@ -134,6 +148,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     if (checked !== undefined && !patientIdentifierSystems.includes(checked)) patientIdentifierSystems.push(checked);
   }
 
+  const production = env.NODE_ENV === 'production';
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     host,
@@ -142,11 +157,17 @@ export function loadConfig(input: LoadConfigInput): Config {
     limits,
     logLevel,
     graphiql: file.graphiql ?? DEFAULT_GRAPHIQL,
-    production: env.NODE_ENV === 'production',
+    production,
     demo,
     identity: { patientIdentifierSystems },
     capabilityRefreshMs: file.capabilityRefreshMs ?? DEFAULT_CAPABILITY_REFRESH_MS,
     defaultWriteSource,
+    // on in development and in the embedded demo (no sources), off in production
+    introspection: fromCli.introspection ?? file.introspection ?? (!production || entries.length === 0),
+    cors,
+    publicBaseUrl: fromCli.publicBaseUrl ?? file.publicBaseUrl ?? null,
+    trustedProxies: file.trustedProxies,
+    cursorSecret: fromEnv.cursorSecret ?? file.cursorSecret?.value ?? null,
     configFile,
   });
 }
@@ -158,6 +179,29 @@ export function loadConfig(input: LoadConfigInput): Config {
 export function writeSourceProblem(id: string, configured: readonly string[]): string | undefined {
   if (configured.includes(id)) return undefined;
   return `defaultWriteSource '${id}' is not a configured source (configured: ${configured.length > 0 ? configured.join(', ') : 'none'})`;
+}
+
+/**
+ * The file's cors settings with the command line's origins added (a repeat counts once). '*' must be the only origin
+ * and must not go with credentials: `Access-Control-Allow-Origin: *` only ever shares responses to requests without
+ * the browser's credentials (browsers refuse '*' with credentials), and echoing any origin instead would hand every
+ * web site the user's session.
+ */
+function corsOf(file: FileLayer, fileWhere: string, cliOrigins: readonly { value: string; where: string }[], at: (where: string) => Report): CorsConfig {
+  const entries = file.cors.origins.map((o) => ({ origin: o.origin, where: `${fileWhere}: ${o.path}` }));
+  for (const { value, where } of cliOrigins) {
+    const origin = checkOrigin(value, at(where));
+    if (origin !== undefined && !entries.some((e) => e.origin === origin)) entries.push({ origin, where });
+  }
+  const credentials = file.cors.credentials ?? DEFAULT_CORS.credentials;
+  const star = entries.find((e) => e.origin === '*');
+  if (star !== undefined && entries.length > 1) {
+    at(star.where)('"*" allows every origin and cannot be combined with other origins: give either "*" or a list of origins');
+  }
+  if (star !== undefined && credentials) {
+    at(star.where)('"*" cannot be used with cors.credentials true (browsers refuse it; any site could act with the user\'s credentials): list the allowed origins instead');
+  }
+  return { origins: entries.map((e) => e.origin), credentials, maxAgeS: file.cors.maxAgeS ?? DEFAULT_CORS.maxAgeS };
 }
 
 /** Source ids and base URLs must be unique across the file and the command line. */

@@ -19,6 +19,12 @@ export interface CliIdentitySystem {
   readonly where: string;
 }
 
+export interface CliCorsOrigin {
+  readonly value: string;
+  /** `--cors-origin #1` (1-based, in command-line order). */
+  readonly where: string;
+}
+
 export interface CliValues {
   readonly port?: string;
   readonly host?: string;
@@ -26,6 +32,12 @@ export interface CliValues {
   readonly logLevel?: string;
   /** `--write-source ID` (the last one wins). */
   readonly writeSource?: string;
+  /** `--introspection on|off` (the last one wins; checked by loadConfig). */
+  readonly introspection?: string;
+  /** `--public-url URL` (the last one wins). */
+  readonly publicUrl?: string;
+  /** `--cors-origin ORIGIN`, in order; present only when given. */
+  readonly corsOrigins?: readonly CliCorsOrigin[];
   readonly sources: readonly CliSource[];
   readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
@@ -45,6 +57,9 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'identity-system': { type: 'string', multiple: true },
   'write-source': { type: 'string' },
+  introspection: { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
+  'public-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -52,7 +67,7 @@ type OptionName = keyof typeof OPTIONS;
 
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
   port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
-  help: '',
+  introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -78,17 +93,26 @@ Options:
       --write-source ID     Source that takes creates, conditional writes, batches and update-as-create
                             that name no source, for types it serves among several (else SOURCE_REQUIRED).
                             Overrides the config file's defaultWriteSource. In demo mode: hospital.
+      --introspection on|off
+                            Answer __schema / __type (default: on, but off when NODE_ENV=production
+                            and sources are configured). Overrides the config file's introspection.
+      --cors-origin ORIGIN  Browser origin (scheme://host[:port]) allowed cross-origin access; may repeat.
+                            Added to the config file's cors.origins. Default: none.
+      --public-url URL      The gateway's public base URL, for links in FHIR Bundles (default: taken from
+                            the request). Overrides the config file's publicBaseUrl.
   -h, --help                Show this help and exit
 
 Environment:
   PORT, HOST, LOG_LEVEL     Same as --port, --host, --log-level
   GATEWAY_CONFIG            Same as --config
+  GATEWAY_CURSOR_SECRET     Key (at least 32 bytes) that signs paging cursors, the same on every replica;
+                            overrides the config file's cursorSecretEnv. Unset: a random key per start.
   NODE_ENV                  'production' turns on production behaviour
 
 Precedence: defaults < config file < environment < command line.
 Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
-bearer token or SMART Backend Services), limits, capability refresh, GraphiQL and the demo data are set
-in the config file.
+bearer token or SMART Backend Services), limits, CORS credentials and max age, trusted proxies,
+capability refresh, GraphiQL and the demo data are set in the config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -96,6 +120,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const single: Partial<Record<OptionName, string>> = {};
   const sources: CliSource[] = [];
   const identitySystems: CliIdentitySystem[] = [];
+  const corsOrigins: CliCorsOrigin[] = [];
   let help = false;
 
   let rest = [...argv];
@@ -149,6 +174,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         identitySystems.push({ value, where: `--identity-system #${identitySystems.length + 1}` });
         continue;
       }
+      if (name === 'cors-origin') {
+        corsOrigins.push({ value, where: `--cors-origin #${corsOrigins.length + 1}` });
+        continue;
+      }
       single[name] = value; // the last occurrence wins
     }
     break;
@@ -163,6 +192,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(single.config !== undefined && { config: single.config }),
     ...(single['log-level'] !== undefined && { logLevel: single['log-level'] }),
     ...(single['write-source'] !== undefined && { writeSource: single['write-source'] }),
+    ...(single.introspection !== undefined && { introspection: single.introspection }),
+    ...(single['public-url'] !== undefined && { publicUrl: single['public-url'] }),
+    ...(corsOrigins.length > 0 && { corsOrigins }),
   };
   return { values, problems };
 }

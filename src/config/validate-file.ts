@@ -11,10 +11,14 @@ import {
   checkBoolean, checkHeaderName, checkHeaderValue, checkHost, checkIdentifierSystem, checkInt, checkLogLevel,
   checkResourceType, checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName,
 } from './checks.ts';
+import { checkCursorSecret } from './access-checks.ts';
+import type { FileCors } from './validate-access.ts';
+import { CORS_KEYS, readCors, readEnvSecret, readTrustedProxies } from './validate-access.ts';
 import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath } from './json-path.ts';
 import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.ts';
 
 export { joinPath } from './json-path.ts';
+export type { FileCors, FileOrigin } from './validate-access.ts';
 export type { FileContext, PathReport } from './json-path.ts';
 
 export interface FileLayer {
@@ -29,6 +33,13 @@ export interface FileLayer {
   patientIdentifierSystems: string[];
   demo: Partial<DemoConfig>;
   limits: Partial<LimitsConfig>;
+  introspection?: boolean;
+  cors: FileCors;
+  publicBaseUrl?: string;
+  /** Checked, unique; [] when absent. */
+  trustedProxies: string[];
+  /** The secret read from the environment variable the file names in cursorSecretEnv (checked). */
+  cursorSecret?: { value: string; env: string };
   /** One entry per element of the file's `sources` array, in order, valid or not. */
   sources: FileSource[];
 }
@@ -44,8 +55,8 @@ export interface FileSource {
 }
 
 const TOP_KEYS = [
-  '$schema', 'host', 'port', 'logLevel', 'graphiql', 'capabilityRefreshMs', 'defaultWriteSource', 'demo', 'limits',
-  'identity', 'sources',
+  '$schema', 'host', 'port', 'logLevel', 'graphiql', 'introspection', 'capabilityRefreshMs', 'defaultWriteSource',
+  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'demo', 'limits', 'identity', 'sources',
 ] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
@@ -62,6 +73,7 @@ export const FILE_KEYS = Object.freeze({
   demo: DEMO_KEYS,
   limits: LIMIT_KEYS,
   identity: IDENTITY_KEYS,
+  cors: CORS_KEYS,
   source: SOURCE_KEYS,
   circuitBreaker: CIRCUIT_BREAKER_KEYS,
   smartBackend: SMART_BACKEND_KEYS,
@@ -81,7 +93,7 @@ function readInts<K extends string>(
 }
 
 export function validateConfigFile(json: unknown, ctx: FileContext, report: PathReport): FileLayer {
-  const layer: FileLayer = { patientIdentifierSystems: [], demo: {}, limits: {}, sources: [] };
+  const layer = emptyFileLayer();
   if (!isRecord(json)) {
     report('', `must contain a JSON object (got ${typeName(json)})`);
     return layer;
@@ -107,6 +119,10 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
     const graphiql = checkBoolean(json.graphiql, at(report, 'graphiql'));
     if (graphiql !== undefined) layer.graphiql = graphiql;
   }
+  if (json.introspection !== undefined) {
+    const introspection = checkBoolean(json.introspection, at(report, 'introspection'));
+    if (introspection !== undefined) layer.introspection = introspection;
+  }
   if (json.capabilityRefreshMs !== undefined) {
     const ms = checkInt(json.capabilityRefreshMs, BOUNDS.capabilityRefreshMs, at(report, 'capabilityRefreshMs'));
     if (ms !== undefined) layer.capabilityRefreshMs = ms;
@@ -114,6 +130,19 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
   if (json.defaultWriteSource !== undefined) {
     const id = checkSourceId(json.defaultWriteSource, at(report, 'defaultWriteSource'));
     if (id !== undefined) layer.defaultWriteSource = id;
+  }
+  if (json.publicBaseUrl !== undefined) {
+    const url = normaliseBaseUrl(json.publicBaseUrl, at(report, 'publicBaseUrl'), '');
+    if (url !== undefined) layer.publicBaseUrl = url;
+  }
+  layer.trustedProxies = readTrustedProxies(json.trustedProxies, 'trustedProxies', report);
+  if (json.cors !== undefined && checkObject(json.cors, 'cors', report)) {
+    checkKeys(json.cors, CORS_KEYS, 'cors', report);
+    layer.cors = readCors(json.cors, report);
+  }
+  if (json.cursorSecretEnv !== undefined) {
+    const secret = readEnvSecret(json.cursorSecretEnv, ctx.env, at(report, 'cursorSecretEnv'), checkCursorSecret);
+    if (secret !== undefined) layer.cursorSecret = secret;
   }
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
@@ -137,6 +166,10 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
     }
   }
   return layer;
+}
+
+export function emptyFileLayer(): FileLayer {
+  return { patientIdentifierSystems: [], demo: {}, limits: {}, cors: { origins: [] }, trustedProxies: [], sources: [] };
 }
 
 function validateSource(raw: unknown, path: string, ctx: FileContext, outer: PathReport): FileSource {

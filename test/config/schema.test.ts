@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import {
-  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
+  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
   DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, LOG_LEVELS, SMART_ALGORITHMS,
 } from '../../src/config/defaults.ts';
 import { SOURCE_ID } from '../../src/config/checks.ts';
@@ -36,6 +36,8 @@ function resolve(node: SchemaNode): SchemaNode {
   if (target === undefined) throw new Error(`unresolved ${node.$ref}`);
   return target;
 }
+
+const top = (): Record<string, SchemaNode> => schema.properties ?? {};
 
 function propertiesOf(node: SchemaNode): Record<string, SchemaNode> {
   return Object.fromEntries(Object.entries(node.properties ?? {}).map(([k, v]) => [k, resolve(v)]));
@@ -72,6 +74,7 @@ describe('schema/gateway-config.schema.json', () => {
     expect(Object.keys(propertiesOf(defs.source ?? {})).sort()).toEqual([...FILE_KEYS.source].sort());
     expect(Object.keys(propertiesOf(defs.identity ?? {})).sort()).toEqual([...FILE_KEYS.identity].sort());
     expect(Object.keys(propertiesOf(defs.circuitBreaker ?? {})).sort()).toEqual([...FILE_KEYS.circuitBreaker].sort());
+    expect(Object.keys(propertiesOf(defs.cors ?? {})).sort()).toEqual([...FILE_KEYS.cors].sort());
     expect(Object.keys(propertiesOf(defs.smartBackend ?? {})).sort()).toEqual([...FILE_KEYS.smartBackend].sort());
     expect(defs.source?.required).toEqual(['id', 'baseUrl']);
     expect(defs.smartBackend?.required).toEqual(['clientId']);
@@ -105,6 +108,28 @@ describe('schema/gateway-config.schema.json', () => {
     expect(smart.algorithm?.default).toBe(DEFAULT_SMART_BACKEND.algorithm);
     expect(smart.algorithm?.enum).toEqual(SMART_ALGORITHMS);
     expect(propertiesOf(defs.identity ?? {}).patientIdentifierSystems?.default).toEqual(DEFAULT_IDENTITY.patientIdentifierSystems);
+    const cors = propertiesOf(defs.cors ?? {});
+    check(cors.maxAgeS, BOUNDS.cors.maxAgeS, DEFAULT_CORS.maxAgeS);
+    expect(cors.credentials?.default).toBe(DEFAULT_CORS.credentials);
+    expect(cors.origins?.default).toEqual(DEFAULT_CORS.origins);
+    expect(top.trustedProxies?.default).toEqual([]);
+    // the default depends on NODE_ENV and the sources: described, not given
+    expect(top.introspection?.type).toBe('boolean');
+    expect(top.introspection?.default).toBeUndefined();
+    expect(top.publicBaseUrl?.pattern).toBe(propertiesOf(defs.source ?? {}).baseUrl?.pattern);
+    expect(top.cursorSecretEnv?.pattern).toBe(propertiesOf(defs.source ?? {}).bearerTokenEnv?.pattern);
+  });
+
+  it('its patterns accept what loadConfig accepts and refuse what it refuses (origins, proxies)', () => {
+    const corsDef = defs.cors as SchemaNode & { properties: { origins: { items: { anyOf: SchemaNode[] } } } };
+    const originPattern = new RegExp(String(corsDef.properties.origins.items.anyOf[1]?.pattern));
+    for (const ok of ['https://app.example.org', 'http://localhost:3000/', 'HTTP://[::1]:8080']) expect(originPattern.test(ok), ok).toBe(true);
+    for (const bad of ['null', 'https://*.example.org', 'https://a.example/app', 'https://a.example?x', 'https://u@a.example']) {
+      expect(originPattern.test(bad), bad).toBe(false);
+    }
+    const proxyPattern = new RegExp(String((top().trustedProxies as { items: SchemaNode }).items.pattern));
+    for (const ok of ['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']) expect(proxyPattern.test(ok), ok).toBe(true);
+    for (const bad of ['proxy.local', 'fe80::1%eth0']) expect(proxyPattern.test(bad), bad).toBe(false);
   });
 });
 
