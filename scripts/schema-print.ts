@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildSchema, printSortedSchema } from '../src/graphql/build-schema.ts';
-import { loadFhirModel } from '../src/graphql/fhir-model/load-model.ts';
+import { loadFhirModel } from '../src/fhir/model/load-model.ts';
 import { buildFhirModel, modelPath } from './build-fhir-model.ts';
 
 const schemaPath = new URL('../schema/schema.graphql', import.meta.url);
@@ -22,7 +22,7 @@ const model = JSON.stringify(buildFhirModel()) + '\n';
 const sdl = printSortedSchema(buildSchema(loadFhirModel()));
 if (check) {
   const problems: string[] = [];
-  if (readOrEmpty(modelPath) !== model) problems.push('src/graphql/fhir-model/r4-model.json is stale');
+  if (readOrEmpty(modelPath) !== model) problems.push('src/fhir/model/r4-model.json is stale');
   if (readOrEmpty(schemaPath) !== sdl) problems.push('schema/schema.graphql is stale');
   if (problems.length > 0) {
     console.error(`${problems.join('; ')}: run \`npm run schema:print\` and commit the result.`);

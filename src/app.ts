@@ -2,12 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
 import type { Config, SourceConfig } from './config/config.types.ts';
+import { CursorCodec } from './fhir/cursors.ts';
+import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
+import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
-import { loadFhirModel, searchParamIndex, topLevelIndex } from './graphql/fhir-model/load-model.ts';
 import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
-import { fhirGraphqlRoute } from './http/fhir-graphql-route.ts';
-import { fhirRestRoute } from './http/fhir-rest/rest-route.ts';
-import { createRouter } from './http/router.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
 import { SourceRegistry, type Source } from './sources/source-registry.ts';
@@ -27,8 +26,6 @@ export interface App {
 }
 
 const CAPABILITY_RETRY_MS = 5_000;
-/** Where the FHIR endpoints ($graphql and the REST shim) live. */
-const FHIR_BASE_PATH = '/fhir';
 
 /** Composition root: the only place that wires config, upstream clients, sources, schema and HTTP together. */
 export function createApp(config: Config, logger: YogaLogger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel)): App {
@@ -82,32 +79,30 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
   };
   let readiness: Promise<void> | undefined;
   const isReady = () => answered.size > 0 && asked.size === sources.length;
+  const notReadyReason = () => {
+    const waiting = sources.filter((s) => !asked.has(s.id)).map((s) => s.id);
+    return waiting.length > 0
+      ? `waiting for the CapabilityStatement of ${waiting.map((id) => `'${id}'`).join(', ')}`
+      : `no source answered /metadata yet (${sources.map((s) => `'${s.id}'`).join(', ')}); retrying`;
+  };
   /** Probes every source once (later failures are retried in the background by probe). */
   const whenReady = () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined));
 
-  const searchParams = searchParamIndex(model);
-  const yoga = createGatewayYoga({ schema, config, sources: registry, searchParams, logger, isReady });
   const resourceTypes = new Set(model.resourceTypes);
-  const router = createRouter(
-    [
-      fhirGraphqlRoute({
-        basePath: FHIR_BASE_PATH,
-        graphqlEndpoint: yoga.graphqlEndpoint,
-        yoga: (req, res, context) => yoga.handle(req, res, context),
-        isResourceType: (name) => resourceTypes.has(name),
-        isSource: (id) => registry.get(id) !== undefined,
-      }),
-      fhirRestRoute({
-        basePath: FHIR_BASE_PATH,
-        context: { config, sources: registry, searchParams },
-        isResourceType: (name) => resourceTypes.has(name),
-        topLevel: topLevelIndex(model),
-        log,
-      }),
-    ],
-    (req, res) => void yoga.handle(req, res),
-  );
-  const server = createServer(router);
+  void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
+  const yoga = createGatewayYoga({
+    schema,
+    config,
+    sources: registry,
+    searchParams: searchParamIndex(model),
+    cursors: new CursorCodec(config.cursorSecret),
+    logger,
+    isReady,
+    notReadyReason,
+    isResourceType: (name) => resourceTypes.has(name),
+    topLevel: topLevelIndex(model),
+  });
+  const server = createServer(yoga);
 
   return {
     yoga,
@@ -132,7 +127,7 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all(upstreams.map((u) => u.close()));
+      await Promise.all([...upstreams.map((u) => u.close()), closeFhirpath()]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { lexicographicSortSchema, printSchema, specifiedDirectives, type GraphQLSchema } from 'graphql';
 import { createBuilder } from './builder.ts';
 import { fhirDirectives } from './directives/fhir-directives.ts';
-import type { FhirModel } from './fhir-model/model.types.ts';
+import type { FhirModel } from '../fhir/model/model.types.ts';
 import { buildConnectionTypes } from './schema/build-connections.ts';
 import { buildFhirTypes } from './schema/build-fhir-types.ts';
 import { buildMutationType } from './schema/build-mutations.ts';

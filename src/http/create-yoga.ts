@@ -1,58 +1,116 @@
-import { createYoga, useReadinessCheck, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config.types.ts';
-import type { GatewayContext } from '../graphql/context.ts';
-import type { SearchParamIndex } from '../graphql/fhir-model/load-model.ts';
+import type { CursorCodec } from '../fhir/cursors.ts';
+import type { FhirContext } from '../fhir/fhir-context.ts';
+import type { SearchParamIndex, TopLevelElements } from '../fhir/model/load-model.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
-import { exampleQuery } from './example-query.ts';
+import { useFhirGraphqlRoute } from './fhir-graphql-route.ts';
+import type { FhirRestDeps } from './fhir-rest/rest-call.ts';
+import { useFhirRest } from './fhir-rest/rest-route.ts';
 import { createRequestContext } from './request-context.ts';
-import { useQueryLimits } from './use-query-limits.ts';
-import { requestIdOf, useRequestId } from './use-request-id.ts';
-import { useFieldErrorStatus } from './use-field-error-status.ts';
-import { usePartialErrors } from './use-partial-errors.ts';
-import { useWarnings } from './use-warnings.ts';
-import { useFhirGraphql } from './use-fhir-graphql.ts';
+import { publicRootOf } from './request-meta.ts';
+import { useAccessLog } from './use-access-log.ts';
+import { useCors } from './use-cors.ts';
+import { useCsrfPrevention } from './use-csrf-prevention.ts';
+import { createDocumentCache } from './document-cache.ts';
+import { useDocumentLimits } from './use-document-limits.ts';
+import { useHealth } from './use-health.ts';
+import { maskError, useErrorMasking, withoutMaskedErrorLogs } from './use-error-masking.ts';
 import { useFhirDirectives } from './use-fhir-directives.ts';
+import { useFhirGraphql } from './use-fhir-graphql.ts';
+import { useFieldErrorStatus } from './use-field-error-status.ts';
+import { useJsonLimits } from './use-json-limits.ts';
 import { useOperationOutcomes } from './use-operation-outcomes.ts';
+import { usePartialErrors } from './use-partial-errors.ts';
+import { usePublicRoot } from './use-public-root.ts';
+import { useQueryLimits } from './use-query-limits.ts';
+import { useRequestId } from './use-request-id.ts';
+import { useSecurityHeaders } from './use-security-headers.ts';
+import { useWarnings } from './use-warnings.ts';
+import { exampleQuery } from './example-query.ts';
+import { useGraphiql } from './use-graphiql.ts';
 
-export interface YogaDeps {
+export interface PipelineDeps {
   readonly schema: GraphQLSchema;
   readonly config: Config;
   readonly sources: SourceRegistry;
   readonly searchParams: SearchParamIndex;
+  readonly cursors: CursorCodec;
   readonly logger: YogaLogger;
-  /** True once every source answered its /metadata. */
+  /** True once every source was asked for its /metadata and one answered; else why not. */
   readonly isReady: () => boolean;
+  readonly notReadyReason: () => string;
+  readonly isResourceType: (name: string) => boolean;
+  /** Summary and mandatory top-level elements of a resource type (REST `_summary` / `_elements`). */
+  readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
 }
 
-export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+export type GatewayYoga = YogaServerInstance<Record<string, unknown>, FhirContext>;
+
+/** Where the FHIR endpoints ($graphql and the REST API) live. */
+export const FHIR_BASE_PATH = '/fhir';
+const GRAPHQL_ENDPOINT = '/graphql';
 
 /**
- * The one GraphQL pipeline: HTTP (GET and POST /graphql, GraphiQL; the FHIR $graphql endpoints are routed here by
- * fhir-graphql-route.ts), and later WebSocket through getEnveloped.
- * Errors are masked except the expected ones (GraphQLErrors with extensions.code).
+ * THE request pipeline: every route of the gateway is this one yoga instance (a whatwg-node server: Request in,
+ * Response out) — GraphQL at /graphql (and GraphiQL), the FHIR `$graphql` endpoints, the whole FHIR REST API under
+ * /fhir, /health and /ready — and the WebSocket transport will run through its envelop (getEnveloped). Cross-cutting
+ * concerns are plugins, each applying to every route: request id, access log, security headers, CORS, the public
+ * root URL; then the routes; then the GraphQL-only plugins (CSRF, JSON and document limits, query limits, directives,
+ * outcomes, warnings, partial results, status codes, error masking).
  */
-export function createGatewayYoga(deps: YogaDeps): GatewayYoga {
-  const { config } = deps;
-  return createYoga<Record<string, unknown>, GatewayContext>({
+export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
+  const { config, logger } = deps;
+  const log = (message: string) => logger.error(message);
+  const contextOf = (request: Request) => createRequestContext(deps, request);
+  const rest: FhirRestDeps = {
+    basePath: FHIR_BASE_PATH,
+    isResourceType: deps.isResourceType,
+    isSource: (id) => deps.sources.get(id) !== undefined,
+    topLevel: deps.topLevel,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    maxJsonDepth: config.limits.maxJsonDepth,
+    publicOrigin: publicRootOf,
+    context: contextOf,
+  };
+  return createYoga<Record<string, unknown>, FhirContext>({
     schema: deps.schema,
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    // yoga's own health check answers every URL that ends with its path; use-health.ts matches exactly. A path no URL
+    // can end with (a raw NUL) switches yoga's off.
+    healthCheckEndpoint: '/\u0000',
     landingPage: false,
-    logging: deps.logger,
-    maskedErrors: true,
-    graphiql: config.graphiql ? { title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery } : false,
-    context: ({ request }): GatewayContext => createRequestContext(deps, requestIdOf(request), request.signal as AbortSignal | undefined),
+    logging: withoutMaskedErrorLogs(logger),
+    maskedErrors: { maskError, isDev: false },
+    cors: false,
+    multipart: false,
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    graphiql: false, // served offline by useGraphiql
+    context: ({ request }) => contextOf(request),
     plugins: [
       useRequestId(),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: () => deps.isReady(),
+      useAccessLog(logger),
+      useSecurityHeaders(),
+      useCors(config.cors),
+      usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),
+      useFhirGraphqlRoute({
+        basePath: FHIR_BASE_PATH,
+        isResourceType: deps.isResourceType,
+        isSource: rest.isSource,
+        log,
       }),
-      useQueryLimits(config.limits),
+      useHealth({ isReady: deps.isReady, notReadyReason: deps.notReadyReason }),
+      useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
+      useFhirRest(rest, log),
+      useCsrfPrevention(),
+      useJsonLimits(config.limits.maxJsonDepth),
+      useDocumentLimits(config.limits),
+      useQueryLimits(config.limits, { introspection: config.introspection }),
+      useErrorMasking(logger), // before the outcomes: it logs what masked errors hid, then outcomes are added
       useFhirDirectives(), useOperationOutcomes(), // directives before the plugins that add to results (see its doc)
       useWarnings(),
-      usePartialErrors(),
+      usePartialErrors(log),
       useFieldErrorStatus(),
       useFhirGraphql(),
     ],

@@ -1,33 +1,40 @@
 import type { Config } from '../config/config.types.ts';
-import type { GatewayContext } from '../graphql/context.ts';
-import type { SearchParamIndex } from '../graphql/fhir-model/load-model.ts';
+import type { CursorCodec } from '../fhir/cursors.ts';
+import type { FhirContext } from '../fhir/fhir-context.ts';
+import type { SearchParamIndex } from '../fhir/model/load-model.ts';
+import { ANONYMOUS } from '../fhir/viewer.ts';
 import { createLoaders } from '../loaders/create-loaders.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
+import { requestIdOf } from './request-meta.ts';
 
 export interface RequestContextDeps {
   readonly config: Config;
   readonly sources: SourceRegistry;
   readonly searchParams: SearchParamIndex;
+  readonly cursors: CursorCodec;
 }
 
 /**
- * The per-request context every entry point builds the same way (the GraphQL pipeline and the REST shim): fresh
- * loaders bound to the request's deadline and abort signal, empty warning and partial-error lists.
+ * The FhirContext of a request, built the same way for every route (GraphQL, `$graphql`, REST; later each WebSocket
+ * operation): its id, its viewer, fresh loaders bound to the request's deadline and abort signal
+ * (the client going away), empty warning and partial-failure lists.
  */
-export function createRequestContext(deps: RequestContextDeps, requestId: string, signal: AbortSignal | undefined): GatewayContext {
+export function createRequestContext(deps: RequestContextDeps, request: Request): FhirContext {
   const { config, sources, searchParams } = deps;
-  const call = { deadline: Date.now() + config.limits.requestTimeoutMs, ...(signal ? { signal } : {}) };
+  const call = { deadline: Date.now() + config.limits.requestTimeoutMs, signal: request.signal };
   const referencePaths = (resourceType: string, code: string) => searchParams(resourceType, code)?.paths;
   return {
-    requestId,
-    viewer: { kind: 'anonymous' },
+    requestId: requestIdOf(request),
+    viewer: ANONYMOUS,
     sources,
     limits: config.limits,
-    warnings: [],
-    partialErrors: [],
     searchParams,
     patientIdentifierSystems: config.identity.patientIdentifierSystems,
     defaultWriteSource: config.defaultWriteSource,
+    cursors: deps.cursors,
+    call,
+    warnings: [],
+    partialFailures: [],
     loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
   };
 }

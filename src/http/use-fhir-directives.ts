@@ -4,6 +4,8 @@ import { fhirDirectiveUsage, planDirectives } from '../graphql/directives/direct
 import { reshapeData } from '../graphql/directives/reshape-result.ts';
 import { withRuntimeTypes } from '../graphql/directives/runtime-types.ts';
 import { armSliceRecording } from '../graphql/directives/slice-sources.ts';
+import { evaluateSlices } from '../graphql/directives/slice-values.ts';
+import { fhirpathBudgetFor } from '../fhir/fhirpath/fhirpath.ts';
 
 /**
  * The HL7 FHIR GraphQL data flattening directives (@flatten @first @singleton @slice) for every way into the one
@@ -42,13 +44,24 @@ async function prepare({ args, executeFn, setExecuteFn, setResultAndStopExecutio
   if (document !== args.document) setExecuteFn((executeArgs) => executeFn({ ...executeArgs, document }));
   const sliceSources = plan.slicesByFhirpath ? armSliceRecording(args.contextValue as object) : undefined;
   return {
+    // envelop awaits a promise returned here (@envelop/core orchestrator: iterateAsync over onExecuteDone results)
     onExecuteDone({ result, setResult }: { result: unknown; setResult: (result: ExecutionResult) => void }) {
-      if (isAsyncIterable(result)) return;
+      if (isAsyncIterable(result)) return undefined;
       const single = result as ExecutionResult;
-      if (!single.data) return;
-      const reshaped = reshapeData(plan, single.data as Record<string, unknown>, sliceSources);
-      if ('data' in reshaped) setResult({ ...single, data: reshaped.data });
-      else setResult({ ...single, data: null, errors: [...(single.errors ?? []), ...reshaped.errors] });
+      if (!single.data) return undefined;
+      const data = single.data as Record<string, unknown>;
+      const apply = (reshaped: ReturnType<typeof reshapeData>) => {
+        if ('data' in reshaped) setResult({ ...single, data: reshaped.data });
+        else setResult({ ...single, data: null, errors: [...(single.errors ?? []), ...reshaped.errors] });
+      };
+      if (!sliceSources || sliceSources.size === 0) {
+        apply(reshapeData(plan, data, sliceSources)); // nothing to evaluate: synchronous, as before
+        return undefined;
+      }
+      // @slice FHIRPath values: evaluated off the event loop first (one batch, the request's FHIRPath budget), then reshaped
+      return evaluateSlices(sliceSources, fhirpathBudgetFor(args.contextValue as object)).then((values) => {
+        apply(reshapeData(plan, data, sliceSources, values));
+      });
     },
   };
 }

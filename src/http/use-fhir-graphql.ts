@@ -1,14 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
-import { focusQuery, unfocusResult, type FocusedQuery, type FocusResource } from './instance-query.ts';
-
-/** Server context given by the `$graphql` route (never by a client): system level, or the focus resource. */
-export type FhirGraphqlServerContext = {
-  readonly fhirGraphql?: { readonly focus?: FocusResource };
-};
+import { fhirGraphqlTargetOf } from './fhir-graphql-route.ts';
+import { focusQuery, unfocusResult, type FocusedQuery } from './instance-query.ts';
 
 /**
- * The FHIR `$graphql` endpoints inside the one pipeline (see fhir-graphql-route.ts, which routes them here):
+ * The FHIR `$graphql` endpoints inside the one pipeline (fhir-graphql-route.ts hands them to the GraphQL endpoint):
  *
  * - instance level: the client's query becomes a query of the focus resource's root field (instance-query.ts) before
  *   parsing, so limits, masking, warnings and partial errors apply as to any query, and the result is unwrapped;
@@ -16,11 +12,11 @@ export type FhirGraphqlServerContext = {
  *   application/json) with the status codes of `application/graphql-response+json`: request errors (no query, bad
  *   JSON, syntax, validation, limits) are 400, as /graphql answers clients that accept that type.
  */
-export function useFhirGraphql(): Plugin<Record<string, unknown>, FhirGraphqlServerContext> {
+export function useFhirGraphql(): Plugin {
   const focused = new WeakMap<Request, FocusedQuery>();
   return {
-    onParams({ request, params, setParams, setResult, context }) {
-      const focus = context.fhirGraphql?.focus;
+    onParams({ request, params, setParams, setResult }) {
+      const focus = fhirGraphqlTargetOf(request)?.focus;
       if (!focus || typeof params.query !== 'string') return; // a missing query is reported by yoga's own check
       const rewritten = focusQuery(params.query, focus);
       if (rewritten instanceof GraphQLError) return setResult({ errors: [rewritten] });
@@ -33,8 +29,8 @@ export function useFhirGraphql(): Plugin<Record<string, unknown>, FhirGraphqlSer
       if (!focus || !result || isAsyncIterable(result)) return;
       setResult(unfocusResult(focus, result));
     },
-    onResultProcess({ serverContext, result, setResultProcessor }) {
-      if (!serverContext.fhirGraphql || Array.isArray(result) || isAsyncIterable(result)) return;
+    onResultProcess({ request, result, setResultProcessor }) {
+      if (!fhirGraphqlTargetOf(request) || Array.isArray(result) || isAsyncIterable(result)) return;
       setResultProcessor((r, fetchAPI) => {
         const response = processRegularResult(r, fetchAPI, 'application/graphql-response+json');
         // delete first: yoga's Headers ponyfill keeps 'Content-Type' as given, and set() alone would add a second one

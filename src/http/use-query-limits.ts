@@ -20,8 +20,13 @@ import { estimateOperationCost, fragmentsOf, type CountLimits, type VariableValu
  */
 
 export interface QueryLimits extends CountLimits {
-  /** Deepest selection (root fields are depth 1; fragments expanded; `__schema` / `__type` not counted). */
+  /** Deepest selection (root fields are depth 1; fragments expanded; `__schema` / `__type` subtrees measured apart). */
   readonly maxDepth: number;
+  /**
+   * Deepest selection inside `__schema` / `__type` subtrees, the introspection field counting 1 (default
+   * {@link STANDARD_INTROSPECTION_DEPTH}, the depth of graphql's getIntrospectionQuery(), which GraphiQL sends).
+   */
+  readonly maxIntrospectionDepth?: number;
   /** Aliases in the operation, fragments expanded. */
   readonly maxAliases: number;
   /** Estimated FHIR resources loaded upstream, see estimateCost in query-cost.ts. */
@@ -29,6 +34,21 @@ export interface QueryLimits extends CountLimits {
 }
 
 export type QueryLimitCode = 'QUERY_TOO_DEEP' | 'TOO_MANY_ALIASES' | 'QUERY_TOO_COSTLY';
+
+export interface QueryLimitsOptions {
+  /** false: every `__schema` / `__type` is refused with INTROSPECTION_DISABLED (400); `__typename` stays. Default true. */
+  readonly introspection?: boolean;
+}
+
+/** Depth of graphql's getIntrospectionQuery(): `__schema { types { fields { type { ...TypeRef } } } }`, TypeRef 9 `ofType` deep. */
+export const STANDARD_INTROSPECTION_DEPTH = 15;
+
+/**
+ * Introspection root fields (`__schema`, `__type`) an operation may hold. Each answers up to the whole schema (MBs for
+ * the FHIR schema) from memory at no upstream cost, so aliasing many of them multiplied one request into hundreds of
+ * MB; one is all GraphiQL and codegen need.
+ */
+export const MAX_INTROSPECTION_FIELDS = 1;
 
 /**
  * Rejects operations that are too deep, use too many aliases or would load too many FHIR resources, as validation
@@ -39,9 +59,11 @@ export type QueryLimitCode = 'QUERY_TOO_DEEP' | 'TOO_MANY_ALIASES' | 'QUERY_TOO_
  * document with other counts is validated afresh, one without `_count` variables stays fully cached.
  * Variables are read from yoga's `context.params`; where they are missing the cost assumes maxCount for them.
  */
-export function useQueryLimits(limits: QueryLimits): Plugin {
+export function useQueryLimits(limits: QueryLimits, options: QueryLimitsOptions = {}): Plugin {
+  const introspection = options.introspection ?? true;
   return {
     onValidate({ context, params, addValidationRule }) {
+      if (!introspection) addValidationRule(NoIntrospection);
       const variables = (context as { params?: { variables?: Record<string, unknown> | null } } | undefined)?.params?.variables;
       const known: VariableValues = variables === undefined ? undefined : (variables ?? {});
       const rule = queryLimitsRule(limits, known);
@@ -63,6 +85,19 @@ export function queryLimitsRule(limits: QueryLimits, variables: VariableValues):
           context.reportError(
             limitError('QUERY_TOO_DEEP', `Query depth ${depth} exceeds the limit ${limits.maxDepth}.`, limits.maxDepth, depth, operation),
           );
+        }
+        const maxIntrospectionDepth = limits.maxIntrospectionDepth ?? STANDARD_INTROSPECTION_DEPTH;
+        const introspectionDepth = operationIntrospectionDepth(operation, fragments);
+        if (introspectionDepth > maxIntrospectionDepth) {
+          const message = `Introspection depth ${introspectionDepth} exceeds the limit ${maxIntrospectionDepth}.`;
+          context.reportError(limitError('QUERY_TOO_DEEP', message, maxIntrospectionDepth, introspectionDepth, operation));
+        }
+        const introspectionFields = operationIntrospectionCount(operation, fragments);
+        if (introspectionFields > MAX_INTROSPECTION_FIELDS) {
+          const message =
+            `Operation selects __schema / __type ${introspectionFields} times (aliases and fragment spreads included); at most ` +
+            `${MAX_INTROSPECTION_FIELDS} is allowed per operation, as each one can return the whole schema. Send one per request.`;
+          context.reportError(limitError('QUERY_TOO_COSTLY', message, MAX_INTROSPECTION_FIELDS, introspectionFields, operation));
         }
         const aliases = operationAliasCount(operation, fragments);
         if (aliases > limits.maxAliases) {
@@ -87,11 +122,52 @@ function limitError(code: QueryLimitCode, message: string, limit: number, actual
   return new GraphQLError(message, { nodes: node, extensions: { code, http: { status: 400 }, limit, actual } });
 }
 
-/** Deepest field of the operation: `{ a { b } }` = 2. Fragments add no level; `__schema` / `__type` count 0. */
+/**
+ * Refuses `__schema` and `__type` wherever they appear (operations and fragments), as graphql's
+ * NoSchemaIntrospectionCustomRule does, with a stable code. `__typename` is not introspection of the schema.
+ */
+export const NoIntrospection: ValidationRule = function NoIntrospection(context) {
+  return {
+    Field(node) {
+      if (!isIntrospectionField(node)) return;
+      context.reportError(new GraphQLError(
+        `Introspection is disabled on this server: "${node.name.value}" cannot be queried.`,
+        { nodes: node, extensions: { code: 'INTROSPECTION_DISABLED', http: { status: 400 } } },
+      ));
+    },
+  };
+};
+
+function isIntrospectionField(field: { name: { value: string } }): boolean {
+  return field.name.value === '__schema' || field.name.value === '__type';
+}
+
+/** Deepest field of the operation: `{ a { b } }` = 2. Fragments add no level; `__schema` / `__type` subtrees count 0. */
 export function operationDepth(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): number {
-  return measure(operation.selectionSet, fragments, (field, below) =>
-    field.name.value === '__schema' || field.name.value === '__type' ? 0 : 1 + below,
-  Math.max);
+  return measure(operation.selectionSet, fragments, (field, below) => (isIntrospectionField(field) ? 0 : 1 + below), Math.max);
+}
+
+/**
+ * Deepest field inside `__schema` / `__type` subtrees, counted from the operation's root (`{ __schema { types { name } } }`
+ * = 3); 0 without introspection. Fragments add no level.
+ */
+export function operationIntrospectionDepth(
+  operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): number {
+  const memo = new Map<string, number>(); // shared by every subtree: k introspection fields cost O(document), not O(k × document)
+  const fullDepth = (set: SelectionSetNode | undefined): number =>
+    set === undefined ? 0 : measure(set, fragments, (_field, below) => 1 + below, Math.max, memo);
+  return measure(operation.selectionSet, fragments, (field, below) => {
+    if (isIntrospectionField(field)) return 1 + fullDepth(field.selectionSet);
+    return below > 0 ? 1 + below : 0;
+  }, Math.max);
+}
+
+/** `__schema` / `__type` fields of the operation, each alias and each fragment spread counting again. */
+export function operationIntrospectionCount(
+  operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): number {
+  return measure(operation.selectionSet, fragments, (field, below) => (isIntrospectionField(field) ? 1 : 0) + below, (a, b) => a + b);
 }
 
 /** Aliases in the operation, each spread of a fragment counting its aliases again. */
@@ -101,16 +177,16 @@ export function operationAliasCount(operation: OperationDefinitionNode, fragment
 
 /**
  * Folds a selection set with fragments expanded: `ofField(field, value of its selection set)`, siblings combined by
- * `combine` (from 0). A named fragment is measured once (memoised), so fragment bombs stay linear; cycles count 0
- * (NoFragmentCyclesRule reports them).
+ * `combine` (from 0). A named fragment is measured once (memoised in `memo`, which calls with the same `ofField` and
+ * `combine` may share), so fragment bombs stay linear; cycles count 0 (NoFragmentCyclesRule reports them).
  */
 function measure(
   root: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  ofField: (field: { name: { value: string }; alias?: unknown }, below: number) => number,
+  ofField: (field: { name: { value: string }; alias?: unknown; selectionSet?: SelectionSetNode | undefined }, below: number) => number,
   combine: (a: number, b: number) => number,
+  memo = new Map<string, number>(),
 ): number {
-  const memo = new Map<string, number>();
   const visiting = new Set<string>();
   const walk = (set: SelectionSetNode): number => {
     let value = 0;

@@ -1,11 +1,11 @@
 import type { Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../graphql/context.ts';
+import type { FhirContext } from '../fhir/fhir-context.ts';
 
 /** Puts the request's non-fatal notes (e.g. a capped `_count`) into `extensions.warnings` of the result. */
-export function useWarnings(): Plugin<GatewayContext> {
+export function useWarnings(): Plugin<FhirContext> {
   return {
     onExecute({ args }) {
-      const ctx = args.contextValue as GatewayContext;
+      const ctx = args.contextValue as FhirContext;
       return {
         onExecuteDone({ result, setResult }) {
           if (ctx.warnings.length === 0 || !('data' in result || 'errors' in result)) return;

@@ -1,8 +1,11 @@
-import { GraphQLError } from 'graphql';
+import { GatewayError, type OperationOutcomeLike } from '../errors/gateway-error.ts';
+import { issueOf, operationOutcome, statusOfError } from '../errors/operation-outcome.ts';
+
+export type { OperationOutcomeLike } from '../errors/gateway-error.ts';
 
 /**
  * Stable error codes for everything that can go wrong talking to an upstream FHIR server.
- * They appear as `extensions.code` in GraphQL errors and select the HTTP status of REST answers.
+ * A subset of the gateway's codes (src/errors/error-codes.ts).
  */
 export type UpstreamErrorCode =
   | 'NOT_FOUND' // upstream 404/410, or a searched id that is absent
@@ -21,7 +24,7 @@ export interface UpstreamErrorInit {
   sourceId: string;
   /** HTTP status the upstream answered with, when it answered. */
   upstreamStatus?: number;
-  /** OperationOutcome from the upstream, or one we built to describe the failure. */
+  /** The upstream's own OperationOutcome, when it sent one. */
   outcome?: OperationOutcomeLike;
   /** OAuth `error` code of a token endpoint's refusal (UPSTREAM_AUTH_FAILED), e.g. 'invalid_client'. */
   oauthError?: string;
@@ -30,77 +33,36 @@ export interface UpstreamErrorInit {
   cause?: unknown;
 }
 
-export interface OperationOutcomeLike {
-  resourceType: 'OperationOutcome';
-  issue: Array<{ severity: string; code: string; diagnostics?: string; details?: { text?: string } }>;
-}
-
-const httpStatusByCode: Record<UpstreamErrorCode, number> = {
-  NOT_FOUND: 404,
-  UPSTREAM_BAD_REQUEST: 400,
-  UPSTREAM_UNAUTHORIZED: 502,
-  UPSTREAM_CONFLICT: 409,
-  UPSTREAM_ERROR: 502,
-  UPSTREAM_BAD_RESPONSE: 502,
-  UPSTREAM_TIMEOUT: 504,
-  UPSTREAM_UNAVAILABLE: 503,
-  SOURCE_UNAVAILABLE: 503,
-  UPSTREAM_AUTH_FAILED: 502,
-};
-
 /**
- * An expected failure of an upstream call. It is a GraphQLError so that yoga's masking lets it through
- * with its extensions (code, source, upstream status, OperationOutcome); everything else stays masked.
- * Messages never contain resource bodies, tokens or query variables.
+ * An expected failure of an upstream call: a GatewayError (its code decides the HTTP status and issue type, see
+ * src/errors/error-codes.ts) that always names its source. Messages never contain resource bodies, tokens or query
+ * variables (error-mapping.ts builds them).
  */
-export class UpstreamError extends GraphQLError {
-  readonly code: UpstreamErrorCode;
-  readonly sourceId: string;
-  readonly upstreamStatus: number | undefined;
-  readonly outcome: OperationOutcomeLike;
+export class UpstreamError extends GatewayError {
+  declare readonly code: UpstreamErrorCode;
+  declare readonly sourceId: string;
 
   constructor(message: string, init: UpstreamErrorInit) {
-    const outcome = init.outcome ?? outcomeOf(init.code, message);
-    // The cause is kept for server logs only; as GraphQL originalError it would make yoga mask this
-    // expected error as an unexpected one.
-    super(message, {
-      extensions: {
-        code: init.code,
-        source: init.sourceId,
-        ...(init.upstreamStatus !== undefined ? { upstreamStatus: init.upstreamStatus } : {}),
-        ...(init.oauthError !== undefined ? { oauthError: init.oauthError } : {}),
-        ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
-        http: { status: httpStatusByCode[init.code] },
-        resource: outcome,
-      },
+    const details: Record<string, string | number> = {};
+    if (init.oauthError !== undefined) details['oauthError'] = init.oauthError;
+    if (init.retryAfterMs !== undefined) details['retryAfterMs'] = init.retryAfterMs;
+    super(init.code, message, {
+      sourceId: init.sourceId,
+      ...(init.upstreamStatus !== undefined ? { upstreamStatus: init.upstreamStatus } : {}),
+      ...(init.outcome !== undefined ? { outcome: init.outcome } : {}),
+      details,
+      cause: init.cause,
     });
     this.name = 'UpstreamError';
-    this.code = init.code;
-    this.sourceId = init.sourceId;
-    this.upstreamStatus = init.upstreamStatus;
-    this.outcome = outcome;
-    if (init.cause !== undefined) Object.defineProperty(this, 'cause', { value: init.cause, enumerable: false });
   }
 
-  /** HTTP status a REST client should see for this failure. */
+  /** The upstream's OperationOutcome, or one describing the failure. */
+  get outcome(): OperationOutcomeLike {
+    return this.upstreamOutcome ?? operationOutcome([issueOf(this.code, this.message)]);
+  }
+
+  /** HTTP status a REST client sees for this failure. */
   get httpStatus(): number {
-    return httpStatusByCode[this.code];
+    return statusOfError(this);
   }
-}
-
-const issueCodeByCode: Record<UpstreamErrorCode, string> = {
-  NOT_FOUND: 'not-found',
-  UPSTREAM_BAD_REQUEST: 'invalid',
-  UPSTREAM_UNAUTHORIZED: 'security',
-  UPSTREAM_CONFLICT: 'conflict',
-  UPSTREAM_ERROR: 'exception',
-  UPSTREAM_BAD_RESPONSE: 'structure',
-  UPSTREAM_TIMEOUT: 'timeout',
-  UPSTREAM_UNAVAILABLE: 'transient',
-  SOURCE_UNAVAILABLE: 'transient',
-  UPSTREAM_AUTH_FAILED: 'security',
-};
-
-export function outcomeOf(code: UpstreamErrorCode, diagnostics: string): OperationOutcomeLike {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCodeByCode[code], diagnostics }] };
 }

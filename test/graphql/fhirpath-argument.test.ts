@@ -3,7 +3,7 @@
 // (within the page the source returned), evaluated by HL7's FHIRPath engine with the R4 model, loaded on first use.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { compileFhirpath, loadFhirpath, loadedFhirpath } from '../../src/graphql/fhirpath/fhirpath-engine.ts';
+import { fhirpathStats } from '../../src/fhir/fhirpath/fhirpath.ts';
 import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
 import { startUpstream } from '../helpers/upstream.ts';
 
@@ -67,14 +67,13 @@ afterAll(async () => {
 beforeEach(() => upstream.resetRequests());
 
 describe('the FHIRPath engine', () => {
-  it('is not loaded until a query uses FHIRPath, then compiles each expression once', async () => {
+  it('is not loaded until a query uses FHIRPath, then runs in one worker thread that later queries reuse', async () => {
     await patientData('id name { family }');
-    expect(loadedFhirpath()).toBeUndefined();
+    expect(fhirpathStats()?.started ?? 0).toBe(0);
     await patientData('name(fhirpath: "family.exists()") { family }');
-    const engine = loadedFhirpath();
-    expect(engine).toBeDefined();
-    expect(await loadFhirpath()).toBe(engine);
-    expect(compileFhirpath(engine!, 'family.exists()', 'Patient.name')).toBe(compileFhirpath(engine!, 'family.exists()', 'Patient.name'));
+    expect(fhirpathStats()).toMatchObject({ started: 1, workers: 1 });
+    await patientData('name(fhirpath: "family.exists()") { family }');
+    expect(fhirpathStats()).toMatchObject({ started: 1, workers: 1, stopped: 0 });
   });
 });
 

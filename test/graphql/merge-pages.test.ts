@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mergeHeads, mergeTails, type Candidate } from '../../src/graphql/resolvers/merge-pages.ts';
-import { compareSortKeys, parseSort, sortKeyOf } from '../../src/graphql/resolvers/sort-order.ts';
-import { loadFhirModel, searchParamIndex } from '../../src/graphql/fhir-model/load-model.ts';
+import { mergeHeads, mergeTails, type Candidate } from '../../src/fhir/merge-pages.ts';
+import { compareSortKeys, parseSort, sortKeyOf } from '../../src/fhir/sort-order.ts';
+import { loadFhirModel, searchParamIndex } from '../../src/fhir/model/load-model.ts';
 
 const params = searchParamIndex(loadFhirModel());
 const list = (source: number, values: number[], from = 0): Candidate<number>[] => values.map((item, i) => ({ item, source, position: from + i }));

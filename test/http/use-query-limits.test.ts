@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { buildSchema, getIntrospectionQuery, Kind, parse, specifiedRules, validate } from 'graphql';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { describe, expect, it, vi } from 'vitest';
 import { fragmentsOf } from '../../src/http/query-cost.ts';
 import {
+  MAX_INTROSPECTION_FIELDS,
+  NoIntrospection,
   operationAliasCount,
   operationDepth,
+  operationIntrospectionCount,
+  operationIntrospectionDepth,
   queryLimitsRule,
+  STANDARD_INTROSPECTION_DEPTH,
   useQueryLimits,
   type QueryLimits,
 } from '../../src/http/use-query-limits.ts';
@@ -185,5 +191,175 @@ describe('useQueryLimits in yoga', () => {
     const body = (await response.json()) as { errors: { extensions: Record<string, unknown> }[] };
     expect(body.errors[0]?.extensions['code']).toBe('TOO_MANY_ALIASES');
     expect(patient).not.toHaveBeenCalled();
+  });
+});
+
+describe('introspection: counted, one root per operation, switchable', () => {
+  const schema = buildSchema(sdl);
+  const measureOf = (query: string) => {
+    const doc = parse(query);
+    const op = firstOperation(doc);
+    return { depth: operationIntrospectionDepth(op, fragmentsOf(doc)), roots: operationIntrospectionCount(op, fragmentsOf(doc)) };
+  };
+  const check = (query: string, l: QueryLimits = limits) => validate(schema, parse(query), [...specifiedRules, queryLimitsRule(l, {})]);
+  /** The attack of the finding: 30 aliased full __schema trees in one ~4.7 KB query. */
+  const standard = getIntrospectionQuery();
+  const fullSchemaTree = (() => {
+    const start = standard.indexOf('__schema');
+    let depth = 0;
+    for (let i = standard.indexOf('{', start); ; i++) {
+      if (standard[i] === '{') depth++;
+      else if (standard[i] === '}' && --depth === 0) return standard.slice(start, i + 1);
+    }
+  })();
+  const fragmentsText = standard.slice(standard.indexOf('fragment FullType'));
+  const attack = `query {\n${Array.from({ length: 30 }, (_, i) => `s${i}: ${fullSchemaTree.trim()}`).join('\n')}\n}\n${fragmentsText}`;
+
+  it('measures the standard introspection query as depth 15 with one root; the limit default is that depth', () => {
+    expect(STANDARD_INTROSPECTION_DEPTH).toBe(15);
+    expect(MAX_INTROSPECTION_FIELDS).toBe(1);
+    expect(measureOf(getIntrospectionQuery())).toEqual({ depth: 15, roots: 1 });
+    expect(measureOf('{ __schema { types { name } } }')).toEqual({ depth: 3, roots: 1 });
+    expect(measureOf('{ Patient(id: "1") { id __typename } }')).toEqual({ depth: 0, roots: 0 });
+  });
+
+  it('accepts the standard getIntrospectionQuery() (what GraphiQL sends), with every option', () => {
+    expect(check(getIntrospectionQuery())).toEqual([]);
+    const full = getIntrospectionQuery({
+      descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true,
+    });
+    expect(check(full)).toEqual([]);
+  });
+
+  it('refuses the 30-aliased-__schema attack at validation, fast, saying why', () => {
+    expect(Buffer.byteLength(attack)).toBeGreaterThan(4000);
+    const started = performance.now();
+    const errors = check(attack, { ...limits, maxAliases: 30 });
+    const elapsed = performance.now() - started;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.extensions).toEqual({ code: 'QUERY_TOO_COSTLY', http: { status: 400 }, limit: 1, actual: 30 });
+    expect(errors[0]?.message).toBe(
+      'Operation selects __schema / __type 30 times (aliases and fragment spreads included); at most 1 is allowed per operation, ' +
+        'as each one can return the whole schema. Send one per request.',
+    );
+    expect(elapsed).toBeLessThan(500);
+  });
+
+  it('refuses __type twice, aliased or not', () => {
+    for (const query of [
+      '{ a: __type(name: "Patient") { name } b: __type(name: "Observation") { name } }',
+      '{ __type(name: "Patient") { name } __type(name: "Patient") { name } }',
+      '{ __schema { queryType { name } } __type(name: "Patient") { name } }',
+    ]) {
+      const [error, ...rest] = check(query);
+      expect(rest).toEqual([]);
+      expect(error?.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', limit: 1, actual: 2 });
+    }
+  });
+
+  it('counts through fragments and inline fragments: every spread and alias counts', () => {
+    const smuggled = [
+      ['{ ...Q ...Q }  fragment Q on Query { __schema { queryType { name } } }', 2],
+      ['{ ...Q a: __type(name: "Patient") { name } }  fragment Q on Query { __type(name: "Patient") { name } }', 2],
+      ['{ ... on Query { __schema { queryType { name } } } ... { x: __schema { queryType { name } } } }', 2],
+      ['{ ...A }  fragment A on Query { ...B ...B }  fragment B on Query { s: __schema { queryType { name } } }', 2],
+      ['{ ...A ...A ...A }  fragment A on Query { ...B ...B }  fragment B on Query { __type(name: "X") { name } }', 6],
+    ] as const;
+    for (const [query, roots] of smuggled) {
+      expect(measureOf(query).roots, query).toBe(roots);
+      const errors = check(query);
+      expect(errors.map((e) => e.extensions['code']), query).toEqual(['QUERY_TOO_COSTLY']);
+    }
+  });
+
+  it('counts introspection depth against maxIntrospectionDepth (QUERY_TOO_DEEP), through fragments', () => {
+    const deep = '{ __type(name: "Patient") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } } }';
+    expect(measureOf(deep).depth).toBe(16);
+    const [error, ...rest] = check(deep);
+    expect(rest).toEqual([]);
+    expect(error?.message).toBe('Introspection depth 16 exceeds the limit 15.');
+    expect(error?.extensions).toEqual({ code: 'QUERY_TOO_DEEP', http: { status: 400 }, limit: 15, actual: 16 });
+    expect(check(getIntrospectionQuery(), { ...limits, maxIntrospectionDepth: 14 })[0]?.extensions).toMatchObject({
+      code: 'QUERY_TOO_DEEP', limit: 14, actual: 15,
+    });
+    const viaFragment = '{ __type(name: "P") { ...T } } fragment T on __Type { fields { type { ofType { name } } } }';
+    expect(measureOf(viaFragment).depth).toBe(5);
+    expect(check(viaFragment, { ...limits, maxIntrospectionDepth: 4 })[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_DEEP', actual: 5 });
+  });
+
+  it('keeps __typename free and ordinary depth apart from introspection depth', () => {
+    expect(check('{ __typename Patient(id: "1") { __typename id } }', { ...limits, maxDepth: 2, maxIntrospectionDepth: 1 })).toEqual([]);
+    expect(check('{ __schema { queryType { name } } Patient(id: "1") { id } }', { ...limits, maxDepth: 2 })).toEqual([]);
+  });
+
+  it('NoIntrospection refuses __schema and __type anywhere, with INTROSPECTION_DISABLED, and lets __typename through', () => {
+    const off = (query: string) => validate(schema, parse(query), [...specifiedRules, NoIntrospection]);
+    expect(off('{ __typename Patient(id: "1") { __typename id } }')).toEqual([]);
+    const errors = off('{ ...Q __type(name: "Patient") { name } } fragment Q on Query { __schema { queryType { name } } }');
+    expect(errors.map((e) => e.message)).toEqual([
+      'Introspection is disabled on this server: "__type" cannot be queried.',
+      'Introspection is disabled on this server: "__schema" cannot be queried.',
+    ]);
+    expect(errors[0]?.extensions).toEqual({ code: 'INTROSPECTION_DISABLED', http: { status: 400 } });
+  });
+
+  describe('over yoga', () => {
+    const post = (yoga: ReturnType<typeof createYoga>, query: string) =>
+      yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query }),
+      });
+    const bodyOf = async (response: Response) => (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions: Record<string, unknown> }[] };
+
+    it('on (the default): answers the standard introspection query, refuses the aliased attack with 400 before executing', async () => {
+      const yoga = createYoga({ schema: buildSchema(sdl), plugins: [useQueryLimits({ ...limits, maxAliases: 30 })], logging: false });
+      const ok = await post(yoga, getIntrospectionQuery());
+      expect(ok.status).toBe(200);
+      expect(((await bodyOf(ok)).data?.['__schema'] as { types: unknown[] }).types.length).toBeGreaterThan(5);
+      const started = performance.now();
+      const refused = await post(yoga, attack);
+      expect(refused.status).toBe(400);
+      const body = await bodyOf(refused);
+      expect(body.data).toBeUndefined();
+      expect(body.errors?.map((e) => e.extensions['code'])).toEqual(['QUERY_TOO_COSTLY']);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('on the real FHIR schema (schema/schema.graphql): the standard query is answered, the attack refused in milliseconds', async () => {
+      const fhirSchema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
+      const yoga = createYoga({ schema: fhirSchema, plugins: [useQueryLimits({ ...limits, maxAliases: 30 })], logging: false });
+      const started = performance.now();
+      const refused = await post(yoga, attack);
+      expect(refused.status).toBe(400);
+      expect((await bodyOf(refused)).errors?.map((e) => e.extensions['code'])).toEqual(['QUERY_TOO_COSTLY']);
+      expect(performance.now() - started).toBeLessThan(1000); // executed, it returned 332 MB in 36 s
+      const ok = await post(yoga, getIntrospectionQuery());
+      expect(ok.status).toBe(200);
+      const text = await ok.text();
+      expect(text.length).toBeGreaterThan(1_000_000); // one full introspection: ~15 MB, ~0.5 s
+      expect(JSON.parse(text).errors).toBeUndefined();
+    });
+
+    it('off: refuses __schema / __type with 400 INTROSPECTION_DISABLED; ordinary queries and __typename still run', async () => {
+      const { schema, patient } = (() => {
+        const s = buildSchema(sdl);
+        const fn = vi.fn(() => ({ id: '1' }));
+        s.getQueryType()!.getFields()['Patient']!.resolve = fn;
+        return { schema: s, patient: fn };
+      })();
+      const yoga = createYoga({ schema, plugins: [useQueryLimits(limits, { introspection: false })], logging: false });
+      for (const query of [getIntrospectionQuery(), '{ __type(name: "Patient") { name } }']) {
+        const response = await post(yoga, query);
+        expect(response.status).toBe(400);
+        const body = await bodyOf(response);
+        expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'INTROSPECTION_DISABLED' });
+        expect(body.errors?.[0]?.message).toMatch(/^Introspection is disabled on this server/);
+      }
+      const ok = await post(yoga, '{ __typename Patient(id: "1") { __typename id } }');
+      expect(ok.status).toBe(200);
+      expect(await bodyOf(ok)).toEqual({ data: { __typename: 'Query', Patient: { __typename: 'Patient', id: '1' } } });
+      expect(patient).toHaveBeenCalledTimes(1);
+    });
   });
 });

@@ -9,6 +9,7 @@ import { UpstreamClient } from '../../src/upstream/upstream-client.ts';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
 import { startTokenEndpoint, type TokenEndpoint, type TokenEndpointOptions } from '../helpers/token-endpoint.ts';
 import { clientOptions, rejection } from './helpers.ts';
+import { toGraphQLError } from '../../src/graphql/graphql-errors.ts';
 
 /** SMART Backend Services end to end over loopback sockets: token endpoint, gateway client, FHIR server. */
 
@@ -228,7 +229,7 @@ describe('SMART Backend Services failures', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.code).toBe('UPSTREAM_AUTH_FAILED');
     expect(err.message).toBe("Upstream 'ehr': no access token: the token endpoint is unreachable: connection refused");
-    expect(err.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', source: 'ehr', http: { status: 502 } });
+    expect(toGraphQLError(err, undefined, 'request').extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', source: 'ehr', http: { status: 502 } });
     expect(fhir.requests).toHaveLength(0);
   });
 
@@ -246,14 +247,14 @@ describe('SMART Backend Services failures', () => {
     const err = (await rejection(smartAuth(rsaCredentials(tokens.url)).authorization())) as UpstreamError;
     expect(err.code).toBe('UPSTREAM_AUTH_FAILED');
     expect(err.message).toBe("Upstream 'ehr': no access token: the token endpoint refused the request (HTTP 400, invalid_scope)");
-    expect(err.extensions).toMatchObject({ source: 'ehr', oauthError: 'invalid_scope', upstreamStatus: 400 });
-    expect(JSON.stringify({ message: err.message, extensions: err.extensions })).not.toContain('eyJ');
+    expect(toGraphQLError(err).extensions).toMatchObject({ source: 'ehr', oauthError: 'invalid_scope', upstreamStatus: 400 });
+    expect(JSON.stringify({ message: err.message, extensions: toGraphQLError(err).extensions })).not.toContain('eyJ');
   });
 
   it('a client the endpoint does not know (wrong client id): invalid_client', async () => {
     const tokens = await tokenEndpoint();
     const err = (await rejection(smartAuth(rsaCredentials(tokens.url, { clientId: 'stranger' })).authorization())) as UpstreamError;
-    expect(err.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', oauthError: 'invalid_client', upstreamStatus: 401 });
+    expect(toGraphQLError(err).extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', oauthError: 'invalid_client', upstreamStatus: 401 });
     expect(tokens.rejected.at(-1)?.reason).toContain('"iss"');
   });
 

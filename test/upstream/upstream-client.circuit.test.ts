@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { UpstreamClientOptions } from '../../src/upstream/upstream-client.ts';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
 import { JSON_HEADERS, rejection, useMockUpstream } from './helpers.ts';
+import { toGraphQLError } from '../../src/graphql/graphql-errors.ts';
 
 const mock = useMockUpstream();
 
@@ -50,7 +51,7 @@ describe('UpstreamClient circuit breaker', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.code).toBe('SOURCE_UNAVAILABLE');
     expect(err.message).toBe("Source 'demo' is unavailable: its circuit is open after repeated failures; it is probed again in 30s");
-    expect(err.extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'demo', http: { status: 503 }, retryAfterMs: 30_000 });
+    expect(toGraphQLError(err, undefined, 'request').extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'demo', http: { status: 503 }, retryAfterMs: 30_000 });
     expect(err.httpStatus).toBe(503);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/upstream/upstream-error.ts';
 import { outcome, rejection, useMockUpstream } from './helpers.ts';
+import { toGraphQLError } from '../../src/graphql/graphql-errors.ts';
 
 const mock = useMockUpstream();
 const { client, sequence } = mock;
@@ -93,7 +94,7 @@ describe('UpstreamClient with MockAgent: error mapping', () => {
     expect(err.upstreamStatus).toBe(status);
     expect(err.sourceId).toBe('demo');
     expect(err.message).toBe(`Upstream 'demo' answered ${status} to GET Patient/1`);
-    expect(err.extensions['code']).toBe(code);
+    expect(toGraphQLError(err).extensions['code']).toBe(code);
     expect(state.calls).toBe(1);
   });
 
@@ -104,7 +105,7 @@ describe('UpstreamClient with MockAgent: error mapping', () => {
     expect(err.code).toBe('UPSTREAM_BAD_REQUEST');
     expect(err.message).toBe("Upstream 'demo' answered 400 to GET Patient: Unknown search parameter: foo");
     expect(err.outcome).toEqual(oo);
-    expect(err.extensions['resource']).toEqual(oo);
+    expect(toGraphQLError(err).extensions['resource']).toMatchObject({ resourceType: 'OperationOutcome', issue: expect.arrayContaining((oo as { issue: unknown[] }).issue) });
     expect(err.message).not.toContain('1234567');
     expect(err.message).not.toContain('s3cret');
   });
@@ -134,7 +135,7 @@ describe('UpstreamClient with MockAgent: error mapping', () => {
     expect(err.code).toBe('UPSTREAM_BAD_RESPONSE');
     expect(err.upstreamStatus).toBe(200);
     expect(err.message).not.toContain('Secret');
-    expect(err.originalError).toBeUndefined();
+    expect(toGraphQLError(err).originalError).toBeUndefined();
   });
 
   it('maps a non-JSON content type to UPSTREAM_BAD_RESPONSE', async () => {

@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { compileFhirpath, loadFhirpath } from '../fhirpath/fhirpath-engine.ts';
+import { checkFhirpath, FhirpathError } from '../../fhir/fhirpath/fhirpath.ts';
 import { directiveError } from './directive-errors.ts';
 import { FieldGroups, isFhirDirective } from './field-groups.ts';
 
@@ -89,15 +89,14 @@ export async function planDirectives(
     else if (d.slice !== undefined && d.slice !== '$index' && !expressions.has(d.slice)) expressions.set(d.slice, node);
   }
   if (expressions.size > 0 && errors.length === 0) {
-    const engine = await loadFhirpath();
-    for (const [expression, node] of expressions) {
-      try {
-        compileFhirpath(engine, expression);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        errors.push(directiveError('BAD_USER_INPUT', `@slice(path:): ${message}`, node));
-      }
-    }
+    // compiled in the FHIRPath worker, all in one message; only expected failures become request errors
+    const checked = await Promise.allSettled([...expressions.keys()].map((expression) => checkFhirpath(expression)));
+    [...expressions.values()].forEach((node, i) => {
+      const outcome = checked[i]!;
+      if (outcome.status === 'fulfilled') return;
+      if (!(outcome.reason instanceof FhirpathError)) throw outcome.reason;
+      errors.push(directiveError(outcome.reason.code, `@slice(path:): ${outcome.reason.message}`, node));
+    });
   }
   if (errors.length > 0) return { errors };
   return { plan: { operation, rootType, groups, slicesByFhirpath: expressions.size > 0 } };

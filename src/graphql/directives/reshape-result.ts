@@ -1,5 +1,5 @@
 import {
-  GraphQLError,
+  type GraphQLError,
   getNamedType,
   getNullableType,
   isAbstractType,
@@ -11,12 +11,12 @@ import {
   type GraphQLObjectType,
   type SelectionSetNode,
 } from 'graphql';
-import { compileFhirpath, loadedFhirpath } from '../fhirpath/fhirpath-engine.ts';
 import type { DirectivePlan } from './directive-plan.ts';
 import { directiveError } from './directive-errors.ts';
 import type { FieldGroup } from './field-groups.ts';
 import { RUNTIME_TYPE_KEY } from './runtime-types.ts';
 import { responsePathKey, type SliceSource } from './slice-sources.ts';
+import type { SliceValues } from './slice-values.ts';
 
 type Json = Record<string, unknown>;
 type Path = readonly (string | number)[];
@@ -57,6 +57,8 @@ const NORMAL: Context = { collated: false, list: false, suffix: '' };
  * - `@singleton`: one value, not a list; more than one is a NOT_SINGLETON error.
  * - `@slice(path:)`: each item goes under the key plus "." and the string value of the FHIRPath `path` on the item
  *   (`$index`: its position); with @flatten the suffix goes to the children's keys. Suffixes accumulate when nested.
+ *   The FHIRPath values are computed before, off the event loop (`evaluateSlices` in slice-values.ts, by the same
+ *   response path keys as `sliceSources`); this function is synchronous.
  *
  * Returns the new data, or errors (then the response's data is null).
  */
@@ -64,8 +66,9 @@ export function reshapeData(
   plan: DirectivePlan,
   data: Json,
   sliceSources: ReadonlyMap<string, SliceSource> | undefined,
+  sliceValues?: ReadonlyMap<string, SliceValues>,
 ): { data: Json } | { errors: GraphQLError[] } {
-  const reshaper = new Reshaper(plan, sliceSources);
+  const reshaper = new Reshaper(plan, sliceSources, sliceValues);
   const out = reshaper.object(data, plan.rootType, [plan.operation.selectionSet], []);
   const errors = [...plan.groups.errors, ...reshaper.errors.values()];
   return errors.length > 0 ? { errors } : { data: out };
@@ -77,10 +80,12 @@ class Reshaper {
 
   private readonly plan: DirectivePlan;
   private readonly sliceSources: ReadonlyMap<string, SliceSource> | undefined;
+  private readonly sliceValues: ReadonlyMap<string, SliceValues> | undefined;
 
-  constructor(plan: DirectivePlan, sliceSources: ReadonlyMap<string, SliceSource> | undefined) {
+  constructor(plan: DirectivePlan, sliceSources: ReadonlyMap<string, SliceSource> | undefined, sliceValues: ReadonlyMap<string, SliceValues> | undefined) {
     this.plan = plan;
     this.sliceSources = sliceSources;
+    this.sliceValues = sliceValues;
   }
 
   /** A GraphQL object of the response, rebuilt from its selection sets. */
@@ -208,9 +213,10 @@ class Reshaper {
   /** The @slice suffix of item `index` of the field at `path`: '$index', or the FHIRPath value on its FHIR data. */
   private sliceValue(expression: string, group: FieldGroup, path: Path, index: number): string {
     if (expression === '$index') return String(index);
-    const source = this.sliceSources?.get(responsePathKey(path));
-    const engine = loadedFhirpath();
-    if (!source || !engine || index >= source.items.length) {
+    const key = responsePathKey(path);
+    const source = this.sliceSources?.get(key);
+    const evaluated = source?.expression === expression ? this.sliceValues?.get(key) : undefined;
+    if (!source || !evaluated || index >= source.items.length) {
       this.fail(
         directiveError(
           'BAD_USER_INPUT',
@@ -221,14 +227,11 @@ class Reshaper {
       );
       return String(index);
     }
-    const sourceItem = source.items[index];
-    let result: unknown[];
-    try {
-      result = compileFhirpath(engine, expression, source.base)(sourceItem, source.root);
-    } catch (error) {
-      this.fail(error instanceof GraphQLError ? error : directiveError('BAD_USER_INPUT', String(error), group.nodes, path));
+    if ('error' in evaluated) {
+      this.fail(directiveError(evaluated.error.code, evaluated.error.message, group.nodes, path));
       return String(index);
     }
+    const result = evaluated.values[index] ?? [];
     if (!result.every((v) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) {
       this.fail(directiveError('BAD_USER_INPUT', `@slice(path: ${JSON.stringify(expression)}) must give primitive values (e.g. "use", not "period")`, group.nodes, path));
       return String(index);

@@ -1,4 +1,5 @@
-import type { FieldNode, GraphQLResolveInfo } from 'graphql';
+import { getDirectiveValues, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import { sliceDirective } from './fhir-directives.ts';
 
 /**
  * `@slice(path: "use")` evaluates FHIRPath on the FHIR data of each item, which the response no longer holds (only
@@ -13,6 +14,8 @@ export interface SliceSource {
   readonly base?: string;
   /** `%resource` for the items (the enclosing resource); none when the items are resources. */
   readonly root?: unknown;
+  /** The field's @slice path (variables resolved): evaluated on the items after execution (slice-values.ts). */
+  readonly expression?: string;
 }
 
 const armed = new WeakMap<object, Map<string, SliceSource>>();
@@ -37,11 +40,28 @@ export function recordSliceSource(context: object, info: GraphQLResolveInfo, ite
   if (!hasSliceDirective(info.fieldNodes)) return;
   const records = armed.get(context);
   if (!records || items === null || items === undefined) return;
+  const expression = slicePath(info);
   records.set(responsePathKey(info.path), {
     items: Array.isArray(items) ? items : [items],
     ...(base !== undefined ? { base } : {}),
     ...(root !== undefined ? { root } : {}),
+    ...(expression !== undefined ? { expression } : {}),
   });
+}
+
+/** The @slice path of the field (the first of its merged nodes that has one; the plan rejects two different ones). */
+function slicePath(info: GraphQLResolveInfo): string | undefined {
+  for (const node of info.fieldNodes) {
+    if (!node.directives?.some((d) => d.name.value === 'slice')) continue;
+    let path: unknown;
+    try {
+      path = getDirectiveValues(sliceDirective, node, info.variableValues)?.['path'];
+    } catch {
+      return undefined; // the plan reported it before execution
+    }
+    if (typeof path === 'string') return path.trim();
+  }
+  return undefined;
 }
 
 /** 'PatientList/0/name' for a resolver's path; the reshaping builds the same key from its own path array. */

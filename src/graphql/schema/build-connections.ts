@@ -1,6 +1,6 @@
 import type { Builder } from '../builder.ts';
 import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
-import type { ConnectionResult } from '../resolvers/root-resolvers.ts';
+import type { ConnectionResult } from '../../fhir/search.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
 import { connectionTypeName, edgeTypeName } from './naming.ts';
 

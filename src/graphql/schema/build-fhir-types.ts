@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Builder } from '../builder.ts';
-import type { FhirModel, FieldDef } from '../fhir-model/model.types.ts';
+import type { FhirModel, FieldDef } from '../../fhir/model/model.types.ts';
 import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
 import { recordSliceSource } from '../directives/slice-sources.ts';
 import { elementPaths } from './element-paths.ts';

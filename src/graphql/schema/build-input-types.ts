@@ -1,6 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql';
 import type { Builder } from '../builder.ts';
-import type { FhirModel } from '../fhir-model/model.types.ts';
+import type { FhirModel } from '../../fhir/model/model.types.ts';
 import type { AnyRef } from './build-fhir-types.ts';
 import { choiceFieldName, scalarFor } from './naming.ts';
 

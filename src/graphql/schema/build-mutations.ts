@@ -1,6 +1,6 @@
 import type { Builder } from '../builder.ts';
-import type { FhirModel } from '../fhir-model/model.types.ts';
-import { createResource, deleteResource, updateResource, type DeletedResource } from '../resolvers/mutation-resolvers.ts';
+import type { FhirModel } from '../../fhir/model/model.types.ts';
+import { createResource, deleteResource, updateResource, type DeletedResource } from '../../fhir/writes.ts';
 import type { FhirTypeRefs } from './build-fhir-types.ts';
 import { buildInputTypes } from './build-input-types.ts';
 
@@ -45,7 +45,7 @@ export function buildMutationType(builder: Builder, model: FhirModel, refs: Fhir
             sourceId: t.arg.string({ description: SOURCE_ARG }),
             ifNoneExist: t.arg.string({ description: IF_NONE_EXIST_ARG }),
           },
-          resolve: (_root, args, ctx, info) => createResource(ctx, info, type, args) as never,
+          resolve: (_root, args, ctx, info) => createResource(ctx, info.path, type, args) as never,
         });
         fields[`${type}Update`] = t.field({
           type: ref,

@@ -1,8 +1,9 @@
 import type { Builder } from '../builder.ts';
-import type { FhirModel } from '../fhir-model/model.types.ts';
+import type { FhirModel } from '../../fhir/model/model.types.ts';
 import { recordSliceSource } from '../directives/slice-sources.ts';
-import { filterByFhirpath } from '../fhirpath/fhirpath-engine.ts';
-import { readById, searchPage, type ConnectionResult, type SearchArgs } from '../resolvers/root-resolvers.ts';
+import { fhirpathBudgetFor, filterByFhirpath } from '../../fhir/fhirpath/fhirpath.ts';
+import { readById } from '../../fhir/read.ts';
+import { searchPage, type ConnectionResult, type SearchArgs } from '../../fhir/search.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
 import { fhirpathArg } from './list-args.ts';
 import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
@@ -25,7 +26,7 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
             id: t.arg({ type: 'ID', required: true }),
             sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
           },
-          resolve: (_root, args, ctx, info) => readById(ctx, info, type, String(args.id), args.sourceId) as never,
+          resolve: (_root, args, ctx, info) => readById(ctx, info.path, type, String(args.id), args.sourceId) as never,
         });
         fields[`${type}List`] = t.field({
           type: [ref],
@@ -38,8 +39,8 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
             sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
           } as never,
           resolve: async (_root, args, ctx, info) => {
-            const page = await searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs);
-            const resources = (await withFhirpath(page, (args as { fhirpath?: string | null }).fhirpath)).resources;
+            const page = await searchPage(ctx, info.path, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs);
+            const resources = (await withFhirpath(ctx, page, (args as { fhirpath?: string | null }).fhirpath)).resources;
             recordSliceSource(ctx, info, resources);
             return resources as never;
           },
@@ -56,7 +57,8 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
           } as never,
           resolve: async (_root, args, ctx, info) =>
             withFhirpath(
-              await searchPage(ctx, info, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs),
+              ctx,
+              await searchPage(ctx, info.path, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs),
               (args as { fhirpath?: string | null }).fhirpath,
             ) as never,
         });
@@ -71,7 +73,7 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
  * the page they returned — a page may hold fewer than `_count` resources, and `count` stays the search's total (the
  * HL7 page allows this for Connections: "the server may choose to apply the fhirpath filter after the search paging").
  */
-async function withFhirpath(page: ConnectionResult, fhirpath: string | null | undefined): Promise<ConnectionResult> {
+async function withFhirpath(ctx: object, page: ConnectionResult, fhirpath: string | null | undefined): Promise<ConnectionResult> {
   if (typeof fhirpath !== 'string') return page;
-  return { ...page, resources: await filterByFhirpath(page.resources, fhirpath) };
+  return { ...page, resources: await filterByFhirpath(page.resources, fhirpath, { budget: fhirpathBudgetFor(ctx) }) };
 }

@@ -1,6 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { Builder } from '../builder.ts';
-import { resolveReference, type ReferenceArgs } from '../resolvers/reference-resolver.ts';
+import { resolveReference, type ReferenceArgs } from '../../fhir/references.ts';
 import type { FhirTypeRefs } from './build-fhir-types.ts';
 
 /**
@@ -38,7 +38,7 @@ export function buildReferenceResource(builder: Builder, refs: FhirTypeRefs, res
           description: 'Resolve only references to this resource type (or these types); null for any other',
         } as never),
       },
-      resolve: (reference: Record<string, unknown>, args, ctx) => resolveReference(reference, args as ReferenceArgs, ctx) as never,
+      resolve: (reference: Record<string, unknown>, args, ctx) => resolveReference(ctx, reference, args as ReferenceArgs) as never,
     }),
   }));
 }

@@ -1,10 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Builder } from '../builder.ts';
 import type { GatewayContext } from '../context.ts';
-import type { FhirModel, SearchParamDef } from '../fhir-model/model.types.ts';
+import type { FhirModel, SearchParamDef } from '../../fhir/model/model.types.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import { recordSliceSource } from '../directives/slice-sources.ts';
-import { reversePage, type ReverseArgs } from '../resolvers/reverse-resolver.ts';
+import { reversePage, type ReverseArgs } from '../../fhir/reverse.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
 import { fhirpathArg } from './list-args.ts';
 import { argName, reverseEnumName } from './naming.ts';
@@ -66,12 +66,10 @@ export function buildReverseFields(builder: Builder, model: FhirModel, refs: Fhi
         });
         const load = (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
           reversePage(
-            parent,
             ctx,
-            info,
-            referencing,
-            codes.get(String(rawArgs['_reference']))!,
-            toSearchQuery(rawArgs, params),
+            info.path,
+            parent,
+            { resourceType: referencing, param: codes.get(String(rawArgs['_reference']))!, filters: toSearchQuery(rawArgs, params) },
             rawArgs as ReverseArgs,
           );
         fields[`${referencing}List`] = t.field({

@@ -1,6 +1,6 @@
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import type { Builder } from '../builder.ts';
-import { resolveSameAs } from '../resolvers/same-as-resolver.ts';
+import { sameAs } from '../../fhir/same-as.ts';
 import type { FhirTypeRefs } from './build-fhir-types.ts';
 
 /** Gateway extension `Patient.sameAs`: the same person's Patient records in the other sources. */
@@ -13,7 +13,7 @@ export function buildSameAs(builder: Builder, refs: FhirTypeRefs): void {
       description:
         "Gateway extension: this person's Patient records in the other sources, matched exactly on the identifier " +
         'systems configured in identity.patientIdentifierSystems (e.g. a national id). Never guessed from names or dates.',
-      resolve: (parent: FhirResource, _args, ctx, info) => resolveSameAs(parent, ctx, info) as never,
+      resolve: (parent: FhirResource, _args, ctx, info) => sameAs(ctx, info.path, parent) as never,
     }),
   }));
 }

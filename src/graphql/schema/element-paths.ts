@@ -1,4 +1,4 @@
-import type { FhirModel } from '../fhir-model/model.types.ts';
+import type { FhirModel } from '../../fhir/model/model.types.ts';
 import { upperFirst } from './naming.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { recordSliceSource } from '../directives/slice-sources.ts';
-import { filterByFhirpath } from '../fhirpath/fhirpath-engine.ts';
-import { userError } from '../resolvers/errors.ts';
+import { fhirpathBudgetFor, filterByFhirpath } from '../../fhir/fhirpath/fhirpath.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AnyRef } from './build-fhir-types.ts';
 
 /*
@@ -33,7 +33,7 @@ export function sliceList<T>(list: readonly T[] | undefined | null, args: ListAr
   const offset = args._offset ?? 0;
   const count = args._count ?? undefined;
   if (offset < 0 || (count !== undefined && count < 0)) {
-    throw userError('BAD_USER_INPUT', '_count and _offset must not be negative');
+    throw new GatewayError('BAD_USER_INPUT', '_count and _offset must not be negative');
   }
   if (offset === 0 && count === undefined) return list;
   return list.slice(offset, count === undefined ? undefined : offset + count);
@@ -57,7 +57,7 @@ export function resolveElementList(
     return page;
   };
   if (typeof args.fhirpath === 'string' && Array.isArray(list)) {
-    return filterByFhirpath(list, args.fhirpath, base, root).then(finish);
+    return filterByFhirpath(list, args.fhirpath, { ...(base !== undefined ? { base } : {}), root, budget: fhirpathBudgetFor(ctx) }).then(finish);
   }
   return finish(list as readonly unknown[] | undefined | null);
 }

@@ -1,4 +1,4 @@
-import type { SearchParamDef } from '../fhir-model/model.types.ts';
+import type { SearchParamDef } from '../../fhir/model/model.types.ts';
 import type { AnyRef } from './build-fhir-types.ts';
 import { argName } from './naming.ts';
 

@@ -1,32 +1,6 @@
-import { userError } from '../../graphql/resolvers/errors.ts';
-import { decodeCursor, encodeCursor } from '../../graphql/resolvers/paging.ts';
+import { historyCursor } from '../../fhir/history.ts';
 import type { Source } from '../../sources/source-registry.ts';
-import { gatewayUrl, rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
-
-/** The public URL of the current request's path (or `pathname`) with `query` (a URLSearchParams string) as its query. */
-export function requestUrl(call: RestCall, query: string, pathname = call.url.pathname): string {
-  const origin = call.base.slice(0, call.base.length - call.deps.basePath.length);
-  return `${origin}${pathname}${query ? `?${query}` : ''}`;
-}
-
-/** A gateway paging link that stands for an upstream's own link (history, single-source paging). */
-export function linkCursor(source: Source, upstreamLink: string): string {
-  return encodeCursor({ s: source.id, l: upstreamLink });
-}
-
-/**
- * Decodes a `_cursor` made by linkCursor: it must name a configured source (the one in the path, if any) and a link of
- * the same request path (`own`, e.g. `Patient/1/_history`) or a server-level paging link (`?_getpages=`).
- */
-export function pagingCursor(call: RestCall, cursor: string, own: string): { source: Source; link: string } {
-  const value = decodeCursor(cursor);
-  const source = typeof value['s'] === 'string' ? call.ctx.sources.get(value['s']) : undefined;
-  const link = value['l'];
-  const sameSource = source !== undefined && (call.sourceId === undefined || call.sourceId === source.id);
-  const sameRequest = typeof link === 'string' && !link.includes('..') && (link.startsWith(own + '?') || link === own || link.startsWith('?'));
-  if (!sameSource || !sameRequest) throw userError('BAD_USER_INPUT', `_cursor does not belong to ${own}`);
-  return { source, link: link as string };
-}
+import { gatewayUrl, requestUrl, rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
 
 interface PassedEntry {
   fullUrl?: unknown;
@@ -37,7 +11,7 @@ interface PassedEntry {
 /**
  * A Bundle from one source (history, batch/transaction response) made to point at the gateway: `fullUrl`s and
  * `response.location`s under the source's base become gateway URLs, paging links become gateway links that carry
- * the upstream link in `_cursor` (`own` is the request's path relative to the base, for checking them later).
+ * the upstream link in a signed `_cursor` (`own` is the request's path relative to the base: the cursor's scope).
  */
 export function rewriteBundle(call: RestCall, source: Source, bundle: Record<string, unknown>, own: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...bundle };
@@ -46,7 +20,7 @@ export function rewriteBundle(call: RestCall, source: Source, bundle: Record<str
       if (typeof link.url !== 'string') return [];
       const relative = relativeTo(source, link.url);
       if (relative === undefined) return [];
-      const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${linkCursor(source, relative)}`);
+      const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${historyCursor(call.ctx, own, source, relative)}`);
       return [{ ...link, url }];
     });
   }

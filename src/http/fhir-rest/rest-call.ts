@@ -1,34 +1,41 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GatewayContext } from '../../graphql/context.ts';
-import type { TopLevelElements } from '../../graphql/fhir-model/load-model.ts';
-import type { CallOptions } from '../../sources/fhir-client.ts';
+import type { FhirContext } from '../../fhir/fhir-context.ts';
+import type { TopLevelElements } from '../../fhir/model/load-model.ts';
 import type { Source } from '../../sources/source-registry.ts';
-import type { RequestContextDeps } from '../request-context.ts';
 
-/** What the REST shim is built from (app.ts wires it). */
+/** The Fetch API classes of the pipeline (yoga's): handlers build their Responses with them. */
+export interface FetchApi {
+  readonly Response: typeof Response;
+  readonly ReadableStream: typeof ReadableStream;
+}
+
+/** What the REST API is built from (app.ts wires it). */
 export interface FhirRestDeps {
   /** Where the FHIR endpoints live, e.g. `/fhir`. */
   readonly basePath: string;
-  readonly context: RequestContextDeps;
   readonly isResourceType: (name: string) => boolean;
+  readonly isSource: (id: string) => boolean;
   /** Summary and mandatory top-level elements of a resource type (for `_summary` and `_elements`). */
   readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
-  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** The largest request body read (bytes) and the deepest JSON accepted in one. */
+  readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
+  /** The gateway's public origin as the client reached it (use-public-origin.ts). */
+  readonly publicOrigin: (request: Request) => string;
+  /** The request's FhirContext, built as for every route (request-context.ts). */
+  readonly context: (request: Request) => FhirContext;
 }
 
 /** One REST request being answered. */
 export interface RestCall {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly request: Request;
   readonly url: URL;
-  readonly ctx: GatewayContext;
+  readonly ctx: FhirContext;
   readonly deps: FhirRestDeps;
+  readonly fetchAPI: FetchApi;
   /** The gateway's FHIR base as the client reached it, e.g. `http://127.0.0.1:4000/fhir`. */
   readonly base: string;
   /** The source named in the path (`/fhir/{sourceId}/...`), if any. */
   readonly sourceId: string | undefined;
-  /** Deadline and abort signal (the client going away) for upstream calls made outside the loaders. */
-  readonly call: CallOptions;
 }
 
 /**
@@ -46,4 +53,10 @@ export function rewriteUpstreamUrl(call: RestCall, source: Source, url: string):
   if (url.startsWith(source.baseUrl + '/')) return gatewayUrl(call, source, url.slice(source.baseUrl.length + 1));
   if (/^[A-Z][A-Za-z]+\//.test(url)) return gatewayUrl(call, source, url);
   return undefined;
+}
+
+/** The public URL of the current request's path (or `pathname`) with `query` (a URLSearchParams string) as its query. */
+export function requestUrl(call: RestCall, query: string, pathname = call.url.pathname): string {
+  const origin = call.base.slice(0, call.base.length - call.deps.basePath.length);
+  return `${origin}${pathname}${query ? `?${query}` : ''}`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { DeclaredResource, DeclaredSearchParam } from '../../sources/capabilities.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import type { RestCall } from './rest-call.ts';
-import { sendFhir } from './rest-response.ts';
+import { fhirResponse } from './rest-response.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const STARTED = new Date().toISOString();
@@ -15,7 +15,7 @@ const GRAPHQL = { name: 'graphql', definition: 'http://hl7.org/fhir/OperationDef
  * `[base]/{sourceId}/metadata`, of that one source): per resource type the interactions the shim can forward that
  * some source declares, the search parameters and includes of all of them, and `$graphql` at system and instance level.
  */
-export function metadata(call: RestCall): void {
+export function metadata(call: RestCall): Response {
   const sources = call.sourceId !== undefined ? [call.ctx.sources.get(call.sourceId)!] : [...call.ctx.sources.all()];
   const types = new Map<string, DeclaredResource[]>();
   /** What the defaultWriteSource declares per type it serves (creates naming no source go there). */
@@ -54,7 +54,7 @@ export function metadata(call: RestCall): void {
       },
     ],
   };
-  sendFhir(call.res, 200, statement);
+  return fhirResponse(call.fetchAPI, 200, statement);
 }
 
 function servedTypes(source: Source): Iterable<string> {

@@ -1,62 +1,48 @@
-import type { ServerResponse } from 'node:http';
+import type { FetchApi } from './rest-call.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
-/** Writes a whole FHIR JSON answer (a resource, an OperationOutcome). */
-export function sendFhir(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': FHIR_JSON, 'content-length': String(Buffer.byteLength(text)), ...headers });
-  res.end(text);
+/** A whole FHIR JSON answer (a resource, an OperationOutcome), or an empty one when `body` is undefined. */
+export function fhirResponse(fetchAPI: FetchApi, status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  if (body === undefined) return new fetchAPI.Response(null, { status, headers });
+  return new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': FHIR_JSON, ...headers } });
 }
 
 const CHUNK = 64 * 1024;
 
 /**
- * Writes a Bundle as it goes: the Bundle's own elements, then its entries serialised one by one into ~64 KB chunks,
- * waiting for the socket to drain whenever it is full. The answer is never one big string: a page of 500 resources
- * costs one entry's JSON at a time, and a slow client slows the writing instead of growing a buffer.
+ * A Bundle written as it goes: the Bundle's own elements, then its entries serialised one by one into ~64 KB chunks,
+ * each made only when the socket asks for more (a pull stream: the pipeline writes a chunk, waits for the socket to
+ * drain, then pulls the next). The answer is never one big string: a page of 500 resources costs one entry's JSON at
+ * a time, and a slow client slows the writing instead of growing a buffer.
  */
-export async function streamBundle(
-  res: ServerResponse,
+export function bundleResponse(
+  fetchAPI: FetchApi,
   bundle: Readonly<Record<string, unknown>>,
   entries: readonly object[],
   headers: Record<string, string> = {},
-): Promise<void> {
-  res.writeHead(200, { 'content-type': FHIR_JSON, ...headers });
+): Response {
   const head = JSON.stringify(bundle);
-  if (entries.length === 0) {
-    res.end(head);
-    return;
-  }
-  let chunk = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[`;
-  for (let i = 0; i < entries.length; i++) {
-    chunk += (i > 0 ? ',' : '') + JSON.stringify(entries[i]);
-    if (chunk.length >= CHUNK) {
-      if (!(await write(res, chunk))) return;
-      chunk = '';
-    }
-  }
-  res.end(chunk + ']}');
-}
-
-/** Resolves true once the chunk is written or the socket drained; false when the client went away. */
-function write(res: ServerResponse, chunk: string): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  if (res.write(chunk)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => () => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = done(true);
-    const onClose = done(false);
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
+  const init = { status: 200, headers: { 'content-type': FHIR_JSON, ...headers } };
+  if (entries.length === 0) return new fetchAPI.Response(head, init);
+  const encoder = new TextEncoder();
+  let i = 0;
+  let started = false;
+  const stream = new fetchAPI.ReadableStream<Uint8Array>({
+    pull(controller) {
+      let chunk = '';
+      if (!started) {
+        started = true;
+        chunk = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[`;
+      }
+      while (i < entries.length && chunk.length < CHUNK) chunk += (i > 0 ? ',' : '') + JSON.stringify(entries[i++]);
+      if (i === entries.length) {
+        controller.enqueue(encoder.encode(chunk + ']}'));
+        controller.close();
+      } else {
+        controller.enqueue(encoder.encode(chunk));
+      }
+    },
+  }, { highWaterMark: 0 });
+  return new fetchAPI.Response(stream, init);
 }

@@ -1,13 +1,12 @@
-import { GraphQLError } from 'graphql';
-import { searchPage, type ConnectionResult } from '../../graphql/resolvers/root-resolvers.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { operationOutcome } from '../../errors/operation-outcome.ts';
+import { parseShaping, shape, type Shaping } from '../../fhir/result-shaping.ts';
+import { searchPage, type ConnectionResult } from '../../fhir/search.ts';
 import type { FhirResource } from '../../sources/fhir-types.ts';
 import { originOf } from '../../sources/resource-origin.ts';
-import { gatewayUrl, type RestCall } from './rest-call.ts';
-import { requestUrl } from './rest-bundle.ts';
-import { RestError } from './rest-errors.ts';
+import { gatewayUrl, requestUrl, type RestCall } from './rest-call.ts';
 import { searchParamsOf } from './rest-request.ts';
-import { streamBundle } from './rest-response.ts';
-import { parseShaping, shape, type Shaping } from './result-shaping.ts';
+import { bundleResponse } from './rest-response.ts';
 
 /** Result parameters the gateway handles itself; every other parameter goes to the sources as a filter. */
 const OWN = new Set(['_count', '_offset', '_cursor', '_summary', '_elements', '_format', '_pretty']);
@@ -19,19 +18,19 @@ const OWN = new Set(['_count', '_offset', '_cursor', '_summary', '_elements', '_
  * matches follow the matches. Sources that failed or were skipped are named in an OperationOutcome entry
  * (search mode `outcome`), while the others' matches are returned.
  */
-export async function search(call: RestCall, resourceType: string, post: boolean): Promise<void> {
-  const params = await searchParamsOf(call.req, call.url, post);
+export async function search(call: RestCall, resourceType: string, post: boolean): Promise<Response> {
+  const params = await searchParamsOf(call, post);
   const own = new Map<string, string>();
   const filters: Array<readonly [string, string]> = [];
   for (const [name, value] of params) {
     if (!OWN.has(name)) filters.push([name, value]);
-    else if (own.has(name)) throw new RestError(400, 'invalid', `${name} may be given once`);
+    else if (own.has(name)) throw new GatewayError('BAD_USER_INPUT', `${name} may be given once`);
     else own.set(name, value);
   }
   const shaping = parseShaping(own.get('_summary'), own.get('_elements'));
   const count = shaping.kind === 'count' ? 0 : integer(own.get('_count'), '_count');
   const offset = integer(own.get('_offset'), '_offset');
-  const page = await searchPage(call.ctx, [], resourceType, filters, {
+  const page = await searchPage(call.ctx, undefined, resourceType, filters, {
     _count: count ?? null,
     _offset: offset ?? null,
     _cursor: own.get('_cursor') ?? null,
@@ -62,7 +61,7 @@ export async function search(call: RestCall, resourceType: string, post: boolean
     ...(page.count !== undefined && filters.every(([n, v]) => n !== '_total' || v !== 'none') ? { total: page.count } : {}),
     link: links,
   };
-  await streamBundle(call.res, bundle, entries(call, page, shaping));
+  return bundleResponse(call.fetchAPI, bundle, entries(call, page, shaping));
 }
 
 function entries(call: RestCall, page: ConnectionResult, shaping: Shaping): object[] {
@@ -84,19 +83,19 @@ function entries(call: RestCall, page: ConnectionResult, shaping: Shaping): obje
 /** Partial failures and warnings of the search as one OperationOutcome (warnings and information, never errors). */
 function outcomeOfPage(call: RestCall): object | undefined {
   const issues = [
-    ...call.ctx.partialErrors.map((e: GraphQLError) => ({
+    ...call.ctx.partialFailures.map(({ error }) => ({
       severity: 'warning',
       code: 'incomplete',
-      diagnostics: `${e.message} [${String(e.extensions['code'])}${e.extensions['source'] ? `, source ${String(e.extensions['source'])}` : ''}]`,
+      diagnostics: `${error.message} [${error.code}${error.sourceId !== undefined ? `, source ${error.sourceId}` : ''}]`,
     })),
     ...call.ctx.warnings.map((w) => ({ severity: 'information', code: 'informational', diagnostics: `${w.message} [${w.code}]` })),
   ];
-  return issues.length > 0 ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
+  return issues.length > 0 ? operationOutcome(issues) : undefined;
 }
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw new RestError(400, 'invalid', `${name} must be a non-negative integer`);
+  if (!/^\d{1,9}$/.test(value)) throw new GatewayError('BAD_USER_INPUT', `${name} must be a non-negative integer`);
   return Number(value);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadFhirModel, topLevelIndex } from '../../../src/graphql/fhir-model/load-model.ts';
-import { parseShaping, shape } from '../../../src/http/fhir-rest/result-shaping.ts';
+import { loadFhirModel, topLevelIndex } from '../../../src/fhir/model/load-model.ts';
+import { parseShaping, shape } from '../../../src/fhir/result-shaping.ts';
 import type { FhirResource } from '../../../src/sources/fhir-types.ts';
 
 const topLevel = topLevelIndex(loadFhirModel());

@@ -1,10 +1,9 @@
-import { GraphQLError } from 'graphql';
-import { resourceKey } from '../../loaders/create-loaders.ts';
-import type { FhirResource } from '../../sources/fhir-types.ts';
-import { parseReference } from '../../sources/reference.ts';
-import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
-import type { GatewayContext } from '../context.ts';
-import { notFoundError, userError } from './errors.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { resourceKey } from '../loaders/create-loaders.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+import { parseReference } from '../sources/reference.ts';
+import { inheritOrigin, originOf } from '../sources/resource-origin.ts';
+import type { FhirContext } from './fhir-context.ts';
 
 /**
  * The HL7 page's arguments: "optional : true | false. (default is false). If the server cannot resolve the reference
@@ -31,23 +30,23 @@ const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_U
  * in the source whose base URL it starts with, `#id` among the enclosing resource's contained resources.
  * Reads go through the batched resource loader, so sibling references cost one `_id=` search per type.
  */
-export async function resolveReference(reference: Record<string, unknown>, args: ReferenceArgs, ctx: GatewayContext): Promise<FhirResource | null> {
+export async function resolveReference(ctx: FhirContext, reference: Record<string, unknown>, args: ReferenceArgs): Promise<FhirResource | null> {
   const types = args.type === null || args.type === undefined ? undefined : new Set(typeof args.type === 'string' ? [args.type] : args.type);
   try {
     return await resolve(reference, types, ctx);
   } catch (error) {
-    if (args.optional && error instanceof GraphQLError && UNRESOLVABLE.has(String(error.extensions['code']))) return null;
+    if (args.optional && error instanceof GatewayError && UNRESOLVABLE.has(error.code)) return null;
     throw error;
   }
 }
 
-async function resolve(reference: Record<string, unknown>, types: ReadonlySet<string> | undefined, ctx: GatewayContext): Promise<FhirResource | null> {
+async function resolve(reference: Record<string, unknown>, types: ReadonlySet<string> | undefined, ctx: FhirContext): Promise<FhirResource | null> {
   const literal = reference['reference'];
   if (typeof literal !== 'string') {
     // Reference.type ('Patient' or a StructureDefinition URL) tells the target type without resolving anything
     const declared = typeof reference['type'] === 'string' ? reference['type'].slice(reference['type'].lastIndexOf('/') + 1) : undefined;
     if (types && declared !== undefined && !types.has(declared)) return null;
-    throw userError('UNRESOLVABLE_REFERENCE', 'This Reference has no literal reference (only identifier/display) and cannot be resolved', 'not-found');
+    throw new GatewayError('UNRESOLVABLE_REFERENCE', 'This Reference has no literal reference (only identifier/display) and cannot be resolved');
   }
   const origin = originOf(reference);
   let parsed = parseReference(literal);
@@ -57,7 +56,7 @@ async function resolve(reference: Record<string, unknown>, types: ReadonlySet<st
     if (!match) {
       const typeInUrl = /\/([A-Z][A-Za-z]+)\/[A-Za-z0-9.-]{1,64}(?:\/_history\/[^/]+)?$/.exec(parsed.url)?.[1];
       if (types && typeInUrl !== undefined && !types.has(typeInUrl)) return null;
-      throw userError('UNRESOLVABLE_REFERENCE', 'The reference points at a server that is not a configured source', 'not-found');
+      throw new GatewayError('UNRESOLVABLE_REFERENCE', 'The reference points at a server that is not a configured source');
     }
     sourceId = match.source.id;
     parsed = parseReference(match.relative);
@@ -66,17 +65,17 @@ async function resolve(reference: Record<string, unknown>, types: ReadonlySet<st
     case 'contained': {
       const contained = origin?.root['contained'];
       const found = Array.isArray(contained) ? (contained as FhirResource[]).find((r) => r.id === parsed.id) : undefined;
-      if (!found) throw notFoundError(`Contained resource #${parsed.id} is not in this resource`);
+      if (!found) throw new GatewayError('NOT_FOUND', `Contained resource #${parsed.id} is not in this resource`);
       if (types && !types.has(found.resourceType)) return null;
       return inheritOrigin(found, origin);
     }
     case 'relative': {
       if (types && !types.has(parsed.resourceType)) return null; // decided before anything is read
-      if (sourceId === undefined) throw userError('UNRESOLVABLE_REFERENCE', 'Cannot tell which source this reference belongs to', 'not-found');
+      if (sourceId === undefined) throw new GatewayError('UNRESOLVABLE_REFERENCE', 'Cannot tell which source this reference belongs to');
       return ctx.loaders.resource.load(resourceKey(sourceId, parsed.resourceType, parsed.id, parsed.versionId));
     }
     case 'absolute':
     case 'invalid':
-      throw userError('UNRESOLVABLE_REFERENCE', `Cannot resolve reference: ${parsed.kind === 'invalid' ? parsed.reason : 'nested absolute URL'}`, 'not-found');
+      throw new GatewayError('UNRESOLVABLE_REFERENCE', `Cannot resolve reference: ${parsed.kind === 'invalid' ? parsed.reason : 'nested absolute URL'}`);
   }
 }

@@ -1,14 +1,13 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import { resourceKey } from '../../loaders/create-loaders.ts';
-import type { WriteOptions } from '../../sources/fhir-client.ts';
-import type { FhirResource } from '../../sources/fhir-types.ts';
-import { isFhirId } from '../../sources/reference.ts';
-import type { Source } from '../../sources/source-registry.ts';
-import { ifMatchHeader, ifNoneExistHeader } from '../../sources/write-headers.ts';
-import type { GatewayContext } from '../context.ts';
-import { userError } from './errors.ts';
-import { pathOf } from './partial-errors.ts';
-import { defaultWriteSourceAmong, defaultWriteSourceNote, sourcesFor } from './pick-source.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { shown } from '../errors/shown.ts';
+import { resourceKey } from '../loaders/create-loaders.ts';
+import type { WriteOptions } from '../sources/fhir-client.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+import type { Source } from '../sources/source-registry.ts';
+import { ifMatchHeader, ifNoneExistHeader } from '../sources/write-headers.ts';
+import { warn, type FhirContext, type ResultPath } from './fhir-context.ts';
+import { checkId } from './read.ts';
+import { createTarget, namedTarget } from './source-choice.ts';
 
 /** The value of `XDelete`: what was deleted, where. */
 export interface DeletedResource {
@@ -28,39 +27,35 @@ interface WriteArgs {
  * it). A conditional create that found its match returns that resource, with an EXISTING_RESOURCE warning.
  */
 export async function createResource(
-  ctx: GatewayContext,
-  info: GraphQLResolveInfo,
+  ctx: FhirContext,
+  at: ResultPath | undefined,
   resourceType: string,
   args: WriteArgs & { readonly res?: unknown; readonly ifNoneExist?: string | null | undefined },
 ): Promise<FhirResource> {
   const { id: _ignored, ...body } = resourceBody(args.res, resourceType);
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifNoneExistOption(args.ifNoneExist, ctx.limits.maxUrlLength) };
-  const source = writeSource(ctx, resourceType, args.sourceId, true);
+  const source = createTarget(ctx, resourceType, args.sourceId, 'create');
   const written = await source.client.create(resourceType, body, opts);
   remember(ctx, source, written.resource);
   if (opts.ifNoneExist !== undefined && written.status === 200) {
-    ctx.warnings.push({
-      code: 'EXISTING_RESOURCE',
-      message: `ifNoneExist matched ${resourceType}/${String(written.resource.id)} in source '${source.id}': nothing was created`,
-      path: pathOf(info),
-    });
+    warn(ctx, at, 'EXISTING_RESOURCE', `ifNoneExist matched ${resourceType}/${String(written.resource.id)} in source '${source.id}': nothing was created`);
   }
   return written.resource;
 }
 
 /** `XUpdate(id:, res:, sourceId:, ifMatch:)`: one PUT. `res.id` may be left out; if given it must be `id`. */
 export async function updateResource(
-  ctx: GatewayContext,
+  ctx: FhirContext,
   resourceType: string,
   args: WriteArgs & { readonly id: string; readonly res?: unknown; readonly ifMatch?: string | null | undefined },
 ): Promise<FhirResource> {
   checkId(args.id);
   const body = resourceBody(args.res, resourceType);
   if (body.id !== undefined && body.id !== args.id) {
-    throw userError('BAD_USER_INPUT', `res.id '${String(body.id)}' differs from id '${args.id}'; leave it out or make them equal`);
+    throw new GatewayError('BAD_USER_INPUT', `res.id '${shown(String(body.id))}' differs from id '${args.id}'; leave it out or make them equal`);
   }
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
-  const source = writeSource(ctx, resourceType, args.sourceId, false);
+  const source = namedTarget(ctx, resourceType, args.sourceId);
   const written = await source.client.update(resourceType, args.id, { ...body, id: args.id }, opts);
   remember(ctx, source, written.resource);
   return written.resource;
@@ -68,44 +63,25 @@ export async function updateResource(
 
 /** `XDelete(id:, sourceId:, ifMatch:)`: one DELETE. */
 export async function deleteResource(
-  ctx: GatewayContext,
+  ctx: FhirContext,
   resourceType: string,
   args: WriteArgs & { readonly id: string; readonly ifMatch?: string | null | undefined },
 ): Promise<DeletedResource> {
   checkId(args.id);
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
-  const source = writeSource(ctx, resourceType, args.sourceId, false);
+  const source = namedTarget(ctx, resourceType, args.sourceId);
   const result = await source.client.delete(resourceType, args.id, opts);
   forget(ctx, resourceKey(source.id, resourceType, args.id));
   return { resourceType, id: args.id, sourceId: source.id, outcome: result.outcome };
 }
 
-/**
- * The one source a write goes to: the one named, else the only one serving the type, else — for a create — the
- * configured defaultWriteSource when it serves the type. Otherwise the client must choose (SOURCE_REQUIRED): a write
- * is never sent to a guessed source, nor to several. An update or delete never goes to the default source: it may not
- * be the one that has the resource.
- */
-function writeSource(ctx: GatewayContext, resourceType: string, sourceId: string | null | undefined, creates: boolean): Source {
-  const candidates = sourcesFor(ctx, resourceType, sourceId);
-  if (candidates.length === 1) return candidates[0]!;
-  const fallback = creates ? defaultWriteSourceAmong(ctx, candidates) : undefined;
-  if (fallback !== undefined) return fallback;
-  throw userError(
-    'SOURCE_REQUIRED',
-    `${resourceType} is served by ${candidates.length} sources (${candidates.map((s) => s.id).join(', ')})` +
-      `${creates ? defaultWriteSourceNote(ctx, resourceType) : ''}; pass sourceId to choose where to write`,
-    'required',
-  );
-}
-
 /** `res` as FHIR JSON of the mutation's type: its resourceType (filled in when left out) must be the type's. */
 function resourceBody(res: unknown, resourceType: string): FhirResource {
-  if (typeof res !== 'object' || res === null || Array.isArray(res)) throw userError('BAD_USER_INPUT', 'res must be a resource object');
+  if (typeof res !== 'object' || res === null || Array.isArray(res)) throw new GatewayError('BAD_USER_INPUT', 'res must be a resource object');
   const body = withoutNulls(res) as Record<string, unknown>;
   const given = body['resourceType'];
   if (given !== undefined && given !== resourceType) {
-    throw userError('BAD_USER_INPUT', `res.resourceType is '${String(given)}', but ${resourceType} mutations write a ${resourceType}`);
+    throw new GatewayError('BAD_USER_INPUT', `res.resourceType is '${shown(String(given))}', but ${resourceType} mutations write a ${resourceType}`);
   }
   return { ...body, resourceType };
 }
@@ -122,21 +98,17 @@ function withoutNulls(value: unknown): unknown {
   return out;
 }
 
-function checkId(id: string): void {
-  if (!isFhirId(id)) throw userError('BAD_USER_INPUT', `'${id}' is not a valid FHIR id`);
-}
-
 function ifMatchOption(value: string | null | undefined): { ifMatch?: string } {
   if (value === undefined || value === null) return {};
   const header = ifMatchHeader(value);
-  if (header === undefined) throw userError('BAD_USER_INPUT', 'ifMatch must be a version id (meta.versionId) or its ETag, such as W/"3"');
+  if (header === undefined) throw new GatewayError('BAD_USER_INPUT', 'ifMatch must be a version id (meta.versionId) or its ETag, such as W/"3"');
   return { ifMatch: header };
 }
 
 function ifNoneExistOption(value: string | null | undefined, maxLength: number): { ifNoneExist?: string } {
   if (value === undefined || value === null) return {};
   const header = ifNoneExistHeader(value, maxLength);
-  if (header === undefined) throw userError('BAD_USER_INPUT', 'ifNoneExist must be the query of a search, such as "identifier=http://sys|123"');
+  if (header === undefined) throw new GatewayError('BAD_USER_INPUT', 'ifNoneExist must be the query of a search, such as "identifier=http://sys|123"');
   return { ifNoneExist: header };
 }
 
@@ -145,7 +117,7 @@ function ifNoneExistOption(value: string | null | undefined, maxLength: number):
  * source's own timeout applies. The client's abort signal is deliberately not passed: a write that has been sent
  * is seen through, so that the gateway knows its outcome even if the client has gone.
  */
-function writeDeadline(ctx: GatewayContext): { deadline: number } {
+function writeDeadline(ctx: FhirContext): { deadline: number } {
   return { deadline: Date.now() + ctx.limits.requestTimeoutMs };
 }
 
@@ -153,13 +125,13 @@ function writeDeadline(ctx: GatewayContext): { deadline: number } {
  * After a write, nothing later in the same operation may see the old state: the written resource replaces any
  * cached read of it, and cached searches (which may or may not have matched it) are dropped.
  */
-function remember(ctx: GatewayContext, source: Source, resource: FhirResource): void {
+function remember(ctx: FhirContext, source: Source, resource: FhirResource): void {
   const key = resourceKey(source.id, resource.resourceType, String(resource.id));
   forget(ctx, key);
   ctx.loaders.resource.prime(key, resource);
 }
 
-function forget(ctx: GatewayContext, key: string): void {
+function forget(ctx: FhirContext, key: string): void {
   ctx.loaders.resource.clear(key);
   ctx.loaders.search.clearAll();
   ctx.loaders.reverse.clearAll();

@@ -1,6 +1,7 @@
-import type { TopLevelElements } from '../../graphql/fhir-model/load-model.ts';
-import type { FhirResource } from '../../sources/fhir-types.ts';
-import { RestError } from './rest-errors.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { shown } from '../errors/shown.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+import type { TopLevelElements } from './model/load-model.ts';
 
 /** What `_summary` / `_elements` ask to keep of each match. */
 export type Shaping =
@@ -16,10 +17,10 @@ const BASE = ['resourceType', 'id', 'meta', 'implicitRules'];
 
 export function parseShaping(summary: string | undefined, elements: string | undefined): Shaping {
   if (summary !== undefined && elements !== undefined) {
-    throw new RestError(400, 'invalid', '_summary and _elements cannot be used together');
+    throw new GatewayError('BAD_USER_INPUT', '_summary and _elements cannot be used together');
   }
   if (summary !== undefined) {
-    if (!SUMMARY.has(summary)) throw new RestError(400, 'invalid', `_summary must be one of ${[...SUMMARY].join(', ')}`);
+    if (!SUMMARY.has(summary)) throw new GatewayError('BAD_USER_INPUT', `_summary must be one of ${[...SUMMARY].join(', ')}`);
     if (summary === 'false') return { kind: 'full' };
     if (summary === 'true') return { kind: 'summary' };
     return { kind: summary as 'text' | 'data' | 'count' };
@@ -27,7 +28,7 @@ export function parseShaping(summary: string | undefined, elements: string | und
   if (elements !== undefined) {
     const names = elements.split(',').map((e) => e.trim()).filter((e) => e !== '');
     const bad = names.find((n) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(n));
-    if (bad !== undefined) throw new RestError(400, 'invalid', `_elements: '${bad.slice(0, 64)}' is not an element name (only top-level elements can be named)`);
+    if (bad !== undefined) throw new GatewayError('BAD_USER_INPUT', `_elements: '${shown(bad)}' is not an element name (only top-level elements can be named)`);
     return names.length > 0 ? { kind: 'elements', names } : { kind: 'full' };
   }
   return { kind: 'full' };

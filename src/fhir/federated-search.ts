@@ -1,15 +1,13 @@
-import { createHash } from 'node:crypto';
-import type { SearchPage } from '../../sources/fhir-client.ts';
-import type { FhirResource } from '../../sources/fhir-types.ts';
-import { linkedIncludes } from '../../sources/linked-resources.ts';
-import { queryKey, type SearchQuery } from '../../sources/search-query.ts';
-import type { Source } from '../../sources/source-registry.ts';
-import type { GatewayContext } from '../context.ts';
-import { userError } from './errors.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { SearchPage } from '../sources/fhir-client.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+import { linkedIncludes } from '../sources/linked-resources.ts';
+import type { SearchQuery } from '../sources/search-query.ts';
+import type { Source } from '../sources/source-registry.ts';
+import { searchScope } from './cursors.ts';
+import { reportPartialFailure, warn, type FhirContext, type ResultPath } from './fhir-context.ts';
 import { mergeHeads, mergeTails, type Candidate, type CandidateOrder } from './merge-pages.ts';
-import { decodeCursor, encodeCursor } from './paging.ts';
-import { pathOf, reportPartialFailure, type ResultSite } from './partial-errors.ts';
-import type { ConnectionResult } from './root-resolvers.ts';
+import type { ConnectionResult } from './search.ts';
 import { compareSortKeys, sortKeyOf, type SortField, type SortKey } from './sort-order.ts';
 
 /**
@@ -53,25 +51,24 @@ interface Fetched {
   readonly offset: number;
 }
 
-export async function federatedPage(ctx: GatewayContext, site: ResultSite, search: FederatedSearch): Promise<ConnectionResult> {
+export async function federatedPage(ctx: FhirContext, at: ResultPath | undefined, search: FederatedSearch): Promise<ConnectionResult> {
   const { resourceType, sources, count } = search;
   const unmerged = search.sort.filter((f) => f.paths === undefined);
   if (unmerged.length > 0) {
-    ctx.warnings.push({
-      code: 'SORT_NOT_MERGED',
-      message: `Each source sorts by ${unmerged.map((f) => `'${f.code}'`).join(', ')}, but the gateway cannot evaluate it to merge sources; ` +
+    warn(
+      ctx, at, 'SORT_NOT_MERGED',
+      `Each source sorts by ${unmerged.map((f) => `'${f.code}'`).join(', ')}, but the gateway cannot evaluate it to merge sources; ` +
         'the merged page orders by the other sort fields, then interleaves',
-      path: pathOf(site),
-    });
+    );
   }
   const fields = search.sort.filter((f) => f.paths !== undefined);
   const order = candidateOrder(fields);
-  const hash = searchHash(resourceType, search.filters);
-  const position = search.cursor ? decodePosition(search.cursor, hash, sources) : undefined;
-  if (position?.back) return backward(ctx, site, search, position, fields, order, hash);
+  const scope = searchScope('merge', resourceType, search.filters, ...sources.map((s) => s.id));
+  const position = search.cursor ? decodePosition(ctx, search.cursor, scope, sources) : undefined;
+  if (position?.back) return backward(ctx, at, search, position, fields, order, scope);
 
   if (position === undefined && search.offset + count > ctx.limits.maxCount && search.offset > 0) {
-    throw userError(
+    throw new GatewayError(
       'BAD_USER_INPUT',
       `_offset + _count over several sources may not exceed ${ctx.limits.maxCount}; page on with the Connection cursor instead`,
     );
@@ -84,7 +81,7 @@ export async function federatedPage(ctx: GatewayContext, site: ResultSite, searc
       exhausted.has(s.id) ? ended(s, start[s.id]!) : fetchRun(ctx, search, s, start[s.id]!, skip + count),
     ),
   );
-  settleFailures(ctx, site, fetched);
+  settleFailures(ctx, at, fetched);
   const lists = candidates(fetched, fields);
   const merged = mergeHeads(lists, skip + count, order);
   const before = mergeHeads(lists, skip, order).taken;
@@ -100,17 +97,17 @@ export async function federatedPage(ctx: GatewayContext, site: ResultSite, searc
       nowExhausted.push(f.source.id);
     }
   });
-  return result(ctx, search, fetched, merged.items.slice(skip), pageStart, pageEnd, nowExhausted, hash);
+  return result(ctx, search, fetched, merged.items.slice(skip), pageStart, pageEnd, nowExhausted, scope);
 }
 
 async function backward(
-  ctx: GatewayContext,
-  site: ResultSite,
+  ctx: FhirContext,
+  at: ResultPath | undefined,
   search: FederatedSearch,
   position: Position,
   fields: readonly SortField[],
   order: CandidateOrder<Ranked>,
-  hash: string,
+  scope: string,
 ): Promise<ConnectionResult> {
   const { sources, count } = search;
   const end = position.offsets;
@@ -122,7 +119,7 @@ async function backward(
       return fetchRun(ctx, search, s, from, e - from);
     }),
   );
-  settleFailures(ctx, site, fetched);
+  settleFailures(ctx, at, fetched);
   const lists = candidates(fetched, fields).map((list, i) => list.slice(0, Math.max(0, end[fetched[i]!.source.id]! - fetched[i]!.offset)));
   const merged = mergeTails(lists, count, order);
   const pageStart: Record<string, number> = {};
@@ -132,25 +129,25 @@ async function backward(
     pageEnd[f.source.id] = f.page ? f.offset + lists[i]!.length : end[f.source.id]!;
     pageStart[f.source.id] = pageEnd[f.source.id]! - merged.taken[i]!;
   });
-  return result(ctx, search, fetched, merged.items, pageStart, pageEnd, [], hash);
+  return result(ctx, search, fetched, merged.items, pageStart, pageEnd, [], scope);
 }
 
 function result(
-  ctx: GatewayContext,
+  ctx: FhirContext,
   search: FederatedSearch,
   fetched: readonly Fetched[],
   items: readonly Candidate<Ranked>[],
   pageStart: Record<string, number>,
   pageEnd: Record<string, number>,
   exhausted: readonly string[],
-  hash: string,
+  scope: string,
 ): ConnectionResult {
   for (const f of fetched) if (f.page) ctx.loaders.prime(f.source.id, f.page.resources);
   const totals = fetched.map((f) => f.page?.total);
   const total = totals.every((t): t is number => typeof t === 'number') ? totals.reduce((a, b) => a + b, 0) : undefined;
   const sum = (offsets: Record<string, number>) => Object.values(offsets).reduce((a, b) => a + b, 0);
   const cursor = (offsets: Record<string, number>, back: boolean, done: readonly string[] = []) =>
-    encodeCursor({ v: 2, h: hash, p: offsets, ...(back ? { b: 1 } : {}), ...(done.length > 0 ? { x: done } : {}) });
+    ctx.cursors.encode(scope, { p: offsets, ...(back ? { b: 1 } : {}), ...(done.length > 0 ? { x: done } : {}) });
   const more = search.count > 0 && exhausted.length < search.sources.length && (total === undefined || sum(pageEnd) < total);
   return {
     resourceType: search.resourceType,
@@ -170,7 +167,7 @@ function result(
   };
 }
 
-async function fetchRun(ctx: GatewayContext, search: FederatedSearch, source: Source, offset: number, count: number): Promise<Fetched> {
+async function fetchRun(ctx: FhirContext, search: FederatedSearch, source: Source, offset: number, count: number): Promise<Fetched> {
   const query: Array<readonly [string, string]> = [...search.filters, ['_count', String(count)]];
   if (offset > 0) query.push(['_offset', String(offset)]);
   try {
@@ -189,14 +186,14 @@ function ended(source: Source, offset: number): Fetched {
  * Failed sources become partial errors at the field's path; when every source that was asked failed, the field
  * fails with the first error and the others stay partial errors, so each source is named once.
  */
-function settleFailures(ctx: GatewayContext, site: ResultSite, fetched: readonly Fetched[]): void {
+function settleFailures(ctx: FhirContext, at: ResultPath | undefined, fetched: readonly Fetched[]): void {
   const failed = fetched.filter((f) => f.page === undefined);
   if (failed.length === 0) return;
   if (failed.length === fetched.length) {
-    for (const f of failed.slice(1)) reportPartialFailure(ctx, site, f.error, f.source.id);
+    for (const f of failed.slice(1)) reportPartialFailure(ctx, at, f.error, f.source.id);
     throw failed[0]!.error;
   }
-  for (const f of failed) reportPartialFailure(ctx, site, f.error, f.source.id);
+  for (const f of failed) reportPartialFailure(ctx, at, f.error, f.source.id);
 }
 
 function candidates(fetched: readonly Fetched[], fields: readonly SortField[]): Candidate<Ranked>[][] {
@@ -215,21 +212,13 @@ function candidateOrder(fields: readonly SortField[]): CandidateOrder<Ranked> {
   return (a, b) => compareSortKeys(a.item.key, b.item.key, fields) || a.source - b.source || a.position - b.position;
 }
 
-/** Binds a cursor to its search: the type and every filter (and `_sort`), not the page size. */
-function searchHash(resourceType: string, filters: SearchQuery): string {
-  return createHash('sha256').update(resourceType + '?' + queryKey(filters)).digest('base64url').slice(0, 16);
-}
-
-function decodePosition(cursor: string, hash: string, sources: readonly Source[]): Position {
-  const value = decodeCursor(cursor);
+function decodePosition(ctx: FhirContext, cursor: string, scope: string, sources: readonly Source[]): Position {
+  const value = ctx.cursors.decode(scope, cursor, 'does not belong to this search (same type, parameters and sources)');
   const offsets = value['p'];
-  if (value['v'] !== 2 || value['h'] !== hash || typeof offsets !== 'object' || offsets === null || Array.isArray(offsets)) {
-    throw userError('BAD_USER_INPUT', '_cursor does not belong to this search (same type, parameters and sources)');
-  }
-  const p = offsets as Record<string, unknown>;
   const ids = sources.map((s) => s.id);
+  const p = (typeof offsets === 'object' && offsets !== null ? offsets : {}) as Record<string, unknown>;
   if (Object.keys(p).length !== ids.length || !ids.every((id) => Number.isSafeInteger(p[id]) && (p[id] as number) >= 0)) {
-    throw userError('BAD_USER_INPUT', `_cursor was issued for other sources than the ones now serving this search (${ids.join(', ')})`);
+    throw new GatewayError('BAD_USER_INPUT', `_cursor was issued for other sources than the ones now serving this search (${ids.join(', ')})`);
   }
   const x = Array.isArray(value['x']) ? (value['x'] as unknown[]).filter((id): id is string => typeof id === 'string') : [];
   return { offsets: p as Record<string, number>, back: value['b'] === 1, exhausted: x };

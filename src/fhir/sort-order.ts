@@ -1,5 +1,6 @@
-import type { SearchParamIndex } from '../fhir-model/load-model.ts';
-import { userError } from './errors.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { SearchParamIndex } from './model/load-model.ts';
+import { shown } from '../errors/shown.ts';
 
 /** One `_sort` field with the element paths the gateway reads to compare resources of different sources. */
 export interface SortField {
@@ -25,7 +26,7 @@ export function parseSort(sort: string | undefined, resourceType: string, params
     const builtIn = BUILT_IN_PATHS[code];
     if (builtIn) return { code, descending, paths: builtIn };
     const def = params(resourceType, code);
-    if (!def) throw userError('BAD_USER_INPUT', `_sort: '${code}' is not a search parameter of ${resourceType}`);
+    if (!def) throw new GatewayError('BAD_USER_INPUT', `_sort: '${shown(code)}' is not a search parameter of ${resourceType}`);
     return { code, descending, paths: def.paths };
   });
 }

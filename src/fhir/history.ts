@@ -1,0 +1,78 @@
+import { GatewayError } from '../errors/gateway-error.ts';
+import type { Source } from '../sources/source-registry.ts';
+import { UpstreamError } from '../upstream/upstream-error.ts';
+import type { FhirContext } from './fhir-context.ts';
+import { checkId, findOne } from './read.ts';
+import { soleSource, sourcesFor } from './source-choice.ts';
+
+export interface HistoryRequest {
+  readonly resourceType: string;
+  /** Instance history; absent for type history. */
+  readonly id?: string;
+  readonly sourceId?: string;
+  /** The client's own history parameters (`_count`, `_since`, ...), as a query string without `?`. */
+  readonly query: string;
+  /** A `_cursor` from an earlier page (historyCursor). */
+  readonly cursor?: string;
+}
+
+export interface HistoryPage {
+  readonly source: Source;
+  /** The request's path relative to the base (`Patient/1/_history`): the scope of its paging cursors. */
+  readonly own: string;
+  readonly bundle: Record<string, unknown>;
+}
+
+/**
+ * `[base]/Type/id/_history` (from the source that has the resource) and `[base]/Type/_history` (one source: the one
+ * named, or the only one serving the type). Paging follows the source's own links, carried in signed cursors.
+ */
+export async function history(ctx: FhirContext, request: HistoryRequest): Promise<HistoryPage> {
+  const { resourceType, id } = request;
+  if (id !== undefined) checkId(id);
+  const own = id === undefined ? `${resourceType}/_history` : `${resourceType}/${encodeURIComponent(id)}/_history`;
+  let source: Source;
+  let path: string;
+  if (request.cursor !== undefined) {
+    const value = ctx.cursors.decode(historyScope(own), request.cursor, `does not belong to ${own}`);
+    const named = typeof value['s'] === 'string' ? ctx.sources.get(value['s']) : undefined;
+    const link = value['l'];
+    const sameRequest = typeof link === 'string' && !link.includes('..') && (link.startsWith(own + '?') || link === own || link.startsWith('?'));
+    if (named === undefined || !sameRequest || (request.sourceId !== undefined && request.sourceId !== named.id)) {
+      throw new GatewayError('BAD_USER_INPUT', `_cursor does not belong to ${own}`);
+    }
+    source = named;
+    path = link as string;
+  } else if (id !== undefined) {
+    const query = request.query === '' ? '' : `?${request.query}`;
+    const sources = sourcesFor(ctx, resourceType, request.sourceId);
+    const found = await findOne(ctx, undefined, resourceType, id, sources, (s) => s.client.exchange({ method: 'GET', path: own + query }, ctx.call));
+    return bundleOf(found.source, own, found.value.body, found.value.status);
+  } else {
+    source = soleSource(ctx, resourceType, request.sourceId, 'ask one for its history', `${resourceType}/_history`);
+    path = own + (request.query === '' ? '' : `?${request.query}`);
+  }
+  const response = await source.client.exchange({ method: 'GET', path }, ctx.call);
+  return bundleOf(source, own, response.body, response.status);
+}
+
+/** A paging cursor for a history page: the source and its own link, signed for this history (`own`). */
+export function historyCursor(ctx: FhirContext, own: string, source: Source, link: string): string {
+  return ctx.cursors.encode(historyScope(own), { s: source.id, l: link });
+}
+
+function historyScope(own: string): string {
+  return `history|${own}`;
+}
+
+function bundleOf(source: Source, own: string, body: unknown, status: number): HistoryPage {
+  const bundle = body as Record<string, unknown> | undefined;
+  if (bundle?.['resourceType'] !== 'Bundle') {
+    throw new UpstreamError(`Source '${source.id}' answered a history request without a Bundle`, {
+      code: 'UPSTREAM_BAD_RESPONSE',
+      sourceId: source.id,
+      upstreamStatus: status,
+    });
+  }
+  return { source, own, bundle };
+}

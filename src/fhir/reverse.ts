@@ -1,0 +1,83 @@
+import { GatewayError } from '../errors/gateway-error.ts';
+import { unsupportedParams } from '../sources/capabilities.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+import { originOf } from '../sources/resource-origin.ts';
+import type { SearchQuery } from '../sources/search-query.ts';
+import { searchScope } from './cursors.ts';
+import { fhirpathBudgetFor, filterByFhirpath } from './fhirpath/fhirpath.ts';
+import type { FhirContext, ResultPath } from './fhir-context.ts';
+import { offsetOf, pageSize } from './paging.ts';
+import type { ConnectionResult } from './search.ts';
+import { checkSearchBounds } from './search-bounds.ts';
+
+export interface ReverseArgs {
+  readonly _count?: number | null;
+  readonly _offset?: number | null;
+  readonly _cursor?: string | null;
+  /** HL7 `fhirpath`: applied to all of the parent's matches, before `_offset`/`_count`/`_cursor` page them. */
+  readonly fhirpath?: string | null;
+}
+
+/** What points at a parent: `Observation?subject=Patient/1` is type Observation, param subject. */
+export interface ReverseSearch {
+  readonly resourceType: string;
+  readonly param: string;
+  /** Further search parameters (code, date, _sort...). */
+  readonly filters: SearchQuery;
+}
+
+/**
+ * `ObservationList(_reference: subject)` inside a Patient: the parent's reverse references, loaded in one
+ * batched search for all sibling parents, then paged per parent with `_offset`/`_count` (or a signed `_cursor`).
+ */
+export async function reversePage(
+  ctx: FhirContext,
+  at: ResultPath | undefined,
+  parent: FhirResource,
+  search: ReverseSearch,
+  args: ReverseArgs,
+): Promise<ConnectionResult> {
+  const { resourceType, param, filters } = search;
+  const origin = originOf(parent);
+  if (!origin || parent.id === undefined) {
+    throw new GatewayError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`);
+  }
+  checkSearchBounds(ctx, filters);
+  const source = ctx.sources.get(origin.sourceId);
+  if (source?.resourceTypes && !source.resourceTypes.has(resourceType)) {
+    throw new GatewayError('UNSUPPORTED_RESOURCE_TYPE', `Source '${origin.sourceId}' does not serve ${resourceType}`);
+  }
+  const missing = unsupportedParams(source?.capabilities ?? null, resourceType, [param, ...filters.map(([name]) => name)]);
+  if (missing.length > 0) {
+    throw new GatewayError(
+      'UNSUPPORTED_SEARCH_PARAMETER',
+      `Source '${origin.sourceId}' does not declare the ${resourceType} search parameter(s) ${missing.join(', ')} in its CapabilityStatement`,
+    );
+  }
+  const count = pageSize(args._count, ctx, at);
+  const target = `${parent.resourceType}/${parent.id}`;
+  const scope = searchScope('list', resourceType, filters, param, args.fhirpath ?? '');
+  let offset = offsetOf(args._offset);
+  if (args._cursor) {
+    const o = ctx.cursors.decode(scope, args._cursor, 'is not a cursor of this list')['o'];
+    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw new GatewayError('BAD_USER_INPUT', '_cursor is not a cursor of this list');
+    offset = o;
+  }
+  const loaded = await ctx.loaders.reverse.load({ sourceId: origin.sourceId, resourceType, param, target, query: filters });
+  const all = typeof args.fhirpath === 'string' ? await filterByFhirpath(loaded, args.fhirpath, { budget: fhirpathBudgetFor(ctx) }) : loaded;
+  const page = all.slice(offset, offset + count);
+  const cursorAt = (o: number) => ctx.cursors.encode(scope, { o });
+  const lastOffset = all.length === 0 ? 0 : Math.floor((all.length - 1) / Math.max(count, 1)) * count;
+  return {
+    resourceType,
+    count: all.length,
+    offset,
+    pageSize: count,
+    first: cursorAt(0),
+    previous: offset > 0 ? cursorAt(Math.max(0, offset - count)) : undefined,
+    next: offset + count < all.length ? cursorAt(offset + count) : undefined,
+    last: cursorAt(lastOffset),
+    resources: page,
+    included: [],
+  };
+}

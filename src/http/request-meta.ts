@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+
+/** What the pipeline knows of a request beyond the request itself: its id, and the public URL it was made to. */
+interface RequestMeta {
+  id?: string;
+  /** The gateway's public root URL as the client reached it (no trailing slash), e.g. `https://gw.example.org`. */
+  publicRoot?: string;
+  /** When the request arrived (performance.now()) and the URL the client asked for. */
+  received?: { readonly at: number; readonly url: string };
+}
+
+const metas = new WeakMap<Request, RequestMeta>();
+const VALID_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+function metaOf(request: Request): RequestMeta {
+  let meta = metas.get(request);
+  if (!meta) metas.set(request, (meta = {}));
+  return meta;
+}
+
+/** The request id: the caller's `x-request-id` when it is sane, else a new UUID; the same for the request's lifetime. */
+export function requestIdOf(request: Request): string {
+  const meta = metaOf(request);
+  meta.id ??= requestIdFrom(request.headers.get('x-request-id'));
+  return meta.id;
+}
+
+/** The given `x-request-id` value when it is sane, else a new UUID. */
+export function requestIdFrom(given: string | null | undefined): string {
+  return typeof given === 'string' && VALID_ID.test(given) ? given : randomUUID();
+}
+
+/** Notes when and where the request arrived (the first thing the pipeline does with it). */
+export function markReceived(request: Request): void {
+  metaOf(request).received ??= { at: performance.now(), url: request.url };
+}
+
+export function receivedOf(request: Request): { readonly at: number; readonly url: string } | undefined {
+  return metaOf(request).received;
+}
+
+/**
+ * The path of a request URL, without building a URL object (routes are matched on every request).
+ */
+export function pathnameOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start < 0) return '/';
+  const end = url.slice(start).search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, start + end);
+}
+
+export function setPublicRoot(request: Request, root: string): void {
+  metaOf(request).publicRoot = root;
+}
+
+/** The public root set by use-public-root.ts, else the origin of the request's own URL. */
+export function publicRootOf(request: Request): string {
+  return metaOf(request).publicRoot ?? new URL(request.url).origin;
+}

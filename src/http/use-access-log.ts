@@ -1,0 +1,19 @@
+import type { Plugin, YogaLogger } from 'graphql-yoga';
+import { pathnameOf, receivedOf, requestIdOf } from './request-meta.ts';
+
+/**
+ * One debug line per answered request, on every route: method, path (never the query string: search values and
+ * variables are health data), status, duration and request id. Server errors (5xx) are logged at warn.
+ */
+export function useAccessLog(logger: YogaLogger): Plugin {
+  return {
+    onResponse({ request, response }) {
+      const received = receivedOf(request);
+      const ms = received === undefined ? '?' : (performance.now() - received.at).toFixed(1);
+      const path = pathnameOf(received?.url ?? request.url);
+      const line = `${request.method} ${path.length > 200 ? `${path.slice(0, 200)}...` : path} ${response.status} ${ms}ms request=${requestIdOf(request)}`;
+      if (response.status >= 500) logger.warn(line);
+      else logger.debug(line);
+    },
+  };
+}
