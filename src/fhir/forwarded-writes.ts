@@ -1,13 +1,14 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { shown } from '../errors/shown.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
 import type { Source } from '../sources/source-registry.ts';
 import type { UpstreamResponse } from '../upstream/upstream-client.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { findOne, headerOf, validatorsOf } from './read.ts';
+import { checkSearchBounds } from './search-bounds.ts';
 import { batchTarget, createTarget, defaultWriteSourceAmong, sourceRequired, sourcesFor } from './source-choice.ts';
-import type { FhirResource } from '../sources/fhir-types.ts';
 
 /**
  * Writes as a FHIR REST client makes them, passed to exactly one source as they came (the client's `If-Match`,
@@ -46,6 +47,7 @@ export interface WriteAnswer {
 
 export async function forwardWrite(ctx: FhirContext, write: ForwardedWrite): Promise<WriteAnswer> {
   checkBody(write);
+  if (write.criteria !== undefined) checkSearchBounds(ctx, [...new URLSearchParams(write.criteria)]);
   const source = await targetOf(ctx, write);
   const path = write.id !== undefined
     ? `${write.resourceType}/${encodeURIComponent(write.id)}`

@@ -3,6 +3,7 @@ import type { Source } from '../sources/source-registry.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { checkId, findOne } from './read.ts';
+import { checkSearchBounds } from './search-bounds.ts';
 import { soleSource, sourcesFor } from './source-choice.ts';
 
 export interface HistoryRequest {
@@ -30,6 +31,7 @@ export interface HistoryPage {
 export async function history(ctx: FhirContext, request: HistoryRequest): Promise<HistoryPage> {
   const { resourceType, id } = request;
   if (id !== undefined) checkId(id);
+  checkSearchBounds(ctx, [...new URLSearchParams(request.query)].filter(([name]) => name !== '_cursor'));
   const own = id === undefined ? `${resourceType}/_history` : `${resourceType}/${encodeURIComponent(id)}/_history`;
   let source: Source;
   let path: string;

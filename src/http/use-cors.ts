@@ -1,7 +1,10 @@
 import type { Plugin } from 'graphql-yoga';
 
 export interface CorsOptions {
-  /** Exact origins allowed (`https://app.example.org`); none = no cross-origin access at all. `null` is never allowed. */
+  /**
+   * Exact origins allowed (`https://app.example.org`); none = no cross-origin access at all; `*` alone = any origin,
+   * without credentials (config refuses `*` with credentials). `null` is never allowed.
+   */
   readonly origins: readonly string[];
   /** Whether cross-origin requests may carry credentials (cookies, HTTP auth). */
   readonly credentials: boolean;
@@ -18,10 +21,12 @@ const EXPOSED_HEADERS = 'content-location, etag, last-modified, location, x-requ
 /**
  * CORS for every route alike (GraphQL, `$graphql`, the FHIR REST API): an allow-list of exact origins from config,
  * default none; an origin not on it gets no CORS header at all (and a preflight from it 403), `Origin: null` never
- * passes, credentials only when configured. Replaces yoga's own CORS, which reflects any origin with credentials.
+ * passes, credentials only when configured (never with `*`). Replaces yoga's own CORS, which reflects any origin with credentials.
  */
 export function useCors(options: CorsOptions): Plugin {
-  const allowed = new Set(options.origins);
+  const exact = new Set(options.origins);
+  const any = exact.has('*');
+  const allowed = { size: exact.size, has: (origin: string) => origin !== 'null' && (any || exact.has(origin)) };
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (request.method !== 'OPTIONS' || request.headers.get('access-control-request-method') === null) return;
@@ -45,8 +50,8 @@ export function useCors(options: CorsOptions): Plugin {
       if (allowed.size === 0) return;
       response.headers.append('vary', 'Origin');
       if (origin === null || !allowed.has(origin)) return;
-      response.headers.set('access-control-allow-origin', origin);
-      if (options.credentials) response.headers.set('access-control-allow-credentials', 'true');
+      response.headers.set('access-control-allow-origin', any ? '*' : origin);
+      if (options.credentials && !any) response.headers.set('access-control-allow-credentials', 'true');
       if (request.method !== 'OPTIONS') response.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
     },
   };
