@@ -52,6 +52,9 @@ const TABLE = {
 
 export type ErrorCode = keyof typeof TABLE;
 
+/** Every code of the table. */
+export const ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.keys(TABLE) as ErrorCode[]);
+
 /**
  * Statuses of an upstream's answer that are about the client's own request (a missing or deleted resource, a stale
  * version, an invalid body, a method the server does not allow, an unavailable server): a REST answer keeps them.

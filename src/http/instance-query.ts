@@ -1,4 +1,5 @@
 import { GraphQLError, Kind, Source, parse, type DocumentNode } from 'graphql';
+import { isErrorCode, statusOf } from '../errors/error-codes.ts';
 
 /** The resource an instance-level `$graphql` request is about: `[base]/Patient/p1/$graphql`. */
 export interface FocusResource {
@@ -100,24 +101,40 @@ interface SingleResult {
 /**
  * The pipeline's result for the rewritten query, as the answer to the client's: `data.Patient` becomes `data`,
  * errors and warnings lose the root field from their paths and get locations in the client's text. When the focus
- * resource does not exist (NOT_FOUND on the root field) the response status is 404, as for a FHIR read of it.
+ * resource fails for a reason the client can fix (it does not exist, it is in two sources) the response has that
+ * failure's status (404, 410, 409), as a FHIR read of it would.
  */
 export function unfocusResult<T extends SingleResult>(focused: FocusedQuery, result: T): T & Pick<SingleResult, 'extensions'> {
   const root = focused.rootField;
   const out: SingleResult = { ...result };
   if (result.data !== undefined) out.data = result.data === null ? null : ((result.data[root] ?? null) as Record<string, unknown> | null);
-  const rootNotFound = result.errors?.some(
-    (e) => e instanceof GraphQLError && e.path?.length === 1 && e.path[0] === root && e.extensions?.['code'] === 'NOT_FOUND',
-  );
+  const rootStatus = rootErrorStatus(result.errors, root);
   if (result.errors) out.errors = result.errors.map((e) => (e instanceof GraphQLError ? toOriginalError(focused, e) : e));
   const warnings = result.extensions?.['warnings'];
-  if (Array.isArray(warnings) || (rootNotFound && out.data === null)) {
+  if (Array.isArray(warnings) || (rootStatus !== undefined && out.data === null)) {
     const extensions: Record<string, unknown> = { ...result.extensions };
     if (Array.isArray(warnings)) extensions['warnings'] = warnings.map((w: { path?: unknown }) => withoutRoot(w, root));
-    if (rootNotFound && out.data === null) extensions['http'] = { ...(extensions['http'] as object | undefined), status: 404 };
+    if (rootStatus !== undefined && out.data === null) extensions['http'] = { ...(extensions['http'] as object | undefined), status: rootStatus };
     out.extensions = extensions;
   }
   return out as T;
+}
+
+/**
+ * The status of the focus resource's own failure when the client could fix it (4xx: NOT_FOUND 404 — 410 when the source
+ * said it was deleted — AMBIGUOUS_ID 409, ...), as a FHIR read of the URL would answer; undefined for any other error
+ * (a source that is down stays a GraphQL field error with status 200).
+ */
+function rootErrorStatus(errors: readonly unknown[] | undefined, root: string): number | undefined {
+  for (const e of errors ?? []) {
+    if (!(e instanceof GraphQLError) || e.path?.length !== 1 || e.path[0] !== root) continue;
+    const code = e.extensions?.['code'];
+    if (!isErrorCode(code)) continue;
+    const upstream = e.extensions['upstreamStatus'];
+    const status = statusOf(code, undefined, typeof upstream === 'number' ? upstream : undefined);
+    if (status >= 400 && status < 500) return status;
+  }
+  return undefined;
 }
 
 function withoutRoot<W extends { path?: unknown }>(warning: W, root: string): W {
