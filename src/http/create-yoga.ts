@@ -71,7 +71,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     topLevel: deps.topLevel,
     maxBodyBytes: config.limits.maxBodyBytes,
     maxJsonDepth: config.limits.maxJsonDepth,
-    publicOrigin: publicRootOf,
+    publicRoot: publicRootOf,
     context: contextOf,
   };
   return createYoga<Record<string, unknown>, FhirContext>({
@@ -86,6 +86,9 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     cors: false,
     multipart: false,
     maxRequestBodySize: config.limits.maxBodyBytes,
+    // bounded in bytes as well as entries: yoga's default (1,024 documents of any size) let ~20 KB documents of 10,000
+    // tokens, ~4 MB of AST each, fill the heap
+    parserAndValidationCache: createDocumentCache(),
     graphiql: false, // served offline by useGraphiql
     context: ({ request }) => contextOf(request),
     plugins: [
@@ -112,7 +115,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useWarnings(),
       usePartialErrors(log),
       useFieldErrorStatus(),
-      useFhirGraphql(),
+      useFhirGraphql(config.limits),
     ],
   });
 }

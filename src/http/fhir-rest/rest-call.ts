@@ -19,8 +19,8 @@ export interface FhirRestDeps {
   /** The largest request body read (bytes) and the deepest JSON accepted in one. */
   readonly maxBodyBytes: number;
   readonly maxJsonDepth: number;
-  /** The gateway's public origin as the client reached it (use-public-origin.ts). */
-  readonly publicOrigin: (request: Request) => string;
+  /** The gateway's public root URL as the client reached it (use-public-root.ts). */
+  readonly publicRoot: (request: Request) => string;
   /** The request's FhirContext, built as for every route (request-context.ts). */
   readonly context: (request: Request) => FhirContext;
 }
