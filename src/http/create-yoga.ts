@@ -12,6 +12,7 @@ import { createRequestContext } from './request-context.ts';
 import { publicRootOf } from './request-meta.ts';
 import { useAccessLog } from './use-access-log.ts';
 import { useCors } from './use-cors.ts';
+import { useBodyLimit } from './use-body-limit.ts';
 import { useCsrfPrevention } from './use-csrf-prevention.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { useDocumentLimits } from './use-document-limits.ts';
@@ -69,7 +70,6 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     isResourceType: deps.isResourceType,
     isSource: (id) => deps.sources.get(id) !== undefined,
     topLevel: deps.topLevel,
-    maxBodyBytes: config.limits.maxBodyBytes,
     maxJsonDepth: config.limits.maxJsonDepth,
     publicRoot: publicRootOf,
     context: contextOf,
@@ -85,7 +85,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     maskedErrors: { maskError, isDev: false },
     cors: false,
     multipart: false,
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    maxRequestBodySize: false, // use-body-limit.ts bounds every route's body
     // bounded in bytes as well as entries: yoga's default (1,024 documents of any size) let ~20 KB documents of 10,000
     // tokens, ~4 MB of AST each, fill the heap
     parserAndValidationCache: createDocumentCache(),
@@ -97,6 +97,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useSecurityHeaders(),
       useCors(config.cors),
       usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),
+      useBodyLimit(config.limits.maxBodyBytes),
       useFhirGraphqlRoute({
         basePath: FHIR_BASE_PATH,
         isResourceType: deps.isResourceType,

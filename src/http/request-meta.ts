@@ -57,3 +57,12 @@ export function setPublicRoot(request: Request, root: string): void {
 export function publicRootOf(request: Request): string {
   return metaOf(request).publicRoot ?? new URL(request.url).origin;
 }
+
+/**
+ * A request made from another by a plugin (one that wraps the body): it keeps the original's id, arrival and public
+ * root, so that logs, headers and links stay those of the request the client made.
+ */
+export function deriveRequest(original: Request, derived: Request): Request {
+  metas.set(derived, { ...metaOf(original), id: requestIdOf(original) });
+  return derived;
+}

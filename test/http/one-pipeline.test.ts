@@ -103,3 +103,42 @@ describe('the error table', () => {
     expect(statusOf('UPSTREAM_ERROR', undefined, 500)).toBe(502);
   });
 });
+
+describe('one body limit for every route (limits.maxBodyBytes)', () => {
+  let small: Fixture;
+  beforeAll(async () => {
+    small = await startFixture({ sources: { a: { patients: 2 } }, config: { limits: { maxBodyBytes: 4096, maxDocumentBytes: 2048 } } });
+  });
+  afterAll(() => small?.stop());
+
+  const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(10_000) } });
+  /** The same bytes sent without Content-Length (chunked), so only the streaming bound can catch it. */
+  const chunked = () => new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(big));
+      controller.close();
+    },
+  });
+
+  it.each([
+    ['/graphql', 'application/json', 'graphql'],
+    ['/fhir/$graphql', 'application/json', 'graphql'],
+    ['/fhir/a/Patient', 'application/fhir+json', 'fhir'],
+  ] as const)('%s: 413 BODY_TOO_LARGE, declared or chunked, nothing upstream', async (path, type, shape) => {
+    small.resetCalls();
+    for (const body of [big, chunked()]) {
+      const res = await small.fetch(path, { method: 'POST', headers: { 'content-type': type }, body, duplex: 'half' } as RequestInit);
+      expect(res.status, path).toBe(413);
+      const answer = (await res.json()) as { errors?: Array<{ extensions: { code: string } }>; resourceType?: string; issue?: Array<{ diagnostics: string }> };
+      if (shape === 'graphql') expect(answer.errors?.[0]?.extensions.code).toBe('BODY_TOO_LARGE');
+      else expect(answer.issue?.[0]?.diagnostics).toContain('BODY_TOO_LARGE');
+    }
+    expect(small.calls()).toEqual([]);
+  });
+
+  it('a body under the limit passes on every route', async () => {
+    const res = await small.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ PatientList { id } }' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { PatientList: unknown[] } }).data.PatientList).toHaveLength(2);
+  });
+});

@@ -16,8 +16,7 @@ export interface FhirRestDeps {
   readonly isSource: (id: string) => boolean;
   /** Summary and mandatory top-level elements of a resource type (for `_summary` and `_elements`). */
   readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
-  /** The largest request body read (bytes) and the deepest JSON accepted in one. */
-  readonly maxBodyBytes: number;
+  /** The deepest JSON accepted in a request body. */
   readonly maxJsonDepth: number;
   /** The gateway's public root URL as the client reached it (use-public-root.ts). */
   readonly publicRoot: (request: Request) => string;

@@ -30,15 +30,14 @@ export function contentTypeOf(request: Request): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** The request body as text, for a content type of `types`, at most maxBodyBytes (read-body.ts). */
+/** The request body as text, for a content type of `types` (at most limits.maxBodyBytes: use-body-limit.ts). */
 export async function readBody(call: RestCall, types: ReadonlySet<string> = JSON_TYPES): Promise<{ text: string; contentType: string }> {
   const { request } = call;
-  const limit = call.deps.maxBodyBytes;
   const contentType = contentTypeOf(request);
   if (!types.has(contentType)) {
     throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `Content-Type '${shown(contentType)}' is not supported here; send ${[...types].join(' or ')}`);
   }
-  return { text: (await readBodyBytes(request, limit)).toString('utf8'), contentType };
+  return { text: (await readBodyBytes(request)).toString('utf8'), contentType };
 }
 
 /** A JSON body nested at most maxJsonDepth levels, parsed. */
