@@ -3,9 +3,7 @@
 // a changed CapabilityStatement is picked up on the refresh interval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 /** A lab system: Patients and Observations only, Patient search by identifier/_id only, no Observation performer. */
 function labOnly(statement: CapabilityStatement): CapabilityStatement {
@@ -18,81 +16,73 @@ function labOnly(statement: CapabilityStatement): CapabilityStatement {
   return statement;
 }
 
-let ehr: MemoryFhirServer;
-let lab: MemoryFhirServer;
-let gw: GatewayHandle;
-const calls = (u: MemoryFhirServer) => u.requests.filter((r) => !r.url.endsWith('/metadata'));
+let f: Fixture;
 
 beforeAll(async () => {
-  [ehr, lab] = await Promise.all([startUpstream({ patients: 5, idPrefix: 'e' }), startUpstream({ patients: 4, idPrefix: 'l' })]);
-  lab.setCapabilities(labOnly);
-  gw = await startGateway({}, {
-    configFile: { capabilityRefreshMs: 200, sources: [{ id: 'ehr', baseUrl: ehr.baseUrl }, { id: 'lab', baseUrl: lab.baseUrl }] },
+  f = await startFixture({
+    sources: { ehr: { patients: 5, idPrefix: 'e' }, lab: { patients: 4, idPrefix: 'l', capabilities: labOnly } },
+    config: { capabilityRefreshMs: 200 },
   });
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([ehr, lab].map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
 describe('capability-aware source selection', () => {
   it('a type only one source serves goes to that source only', async () => {
-    lab.resetRequests();
-    const res = await gw.gql<any>('{ PractitionerList(_count: 50) { id sourceId } }');
+    f.resetCalls('lab');
+    const res = await f.gql<any>('{ PractitionerList(_count: 50) { id sourceId } }');
     expect(res.errors).toBeUndefined();
     expect(new Set(res.data.PractitionerList.map((p: any) => p.sourceId))).toEqual(new Set(['ehr']));
-    expect(calls(lab)).toHaveLength(0);
+    expect(f.calls('lab')).toHaveLength(0);
   });
 
   it('naming a source that does not serve the type is a clear error', async () => {
-    const res = await gw.gql<any>('{ PractitionerList(sourceId: "lab") { id } }');
+    const res = await f.gql<any>('{ PractitionerList(sourceId: "lab") { id } }');
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'UNSUPPORTED_RESOURCE_TYPE' });
     expect(res.errors![0]!.message).toBe("Source 'lab' does not serve Practitioner");
   });
 
   it('a source lacking a search parameter is left out of that search, with a warning naming it', async () => {
-    lab.resetRequests();
-    const res = await gw.gql<any>('{ PatientList(gender: "female", _count: 50) { sourceId gender } }');
+    f.resetCalls('lab');
+    const res = await f.gql<any>('{ PatientList(gender: "female", _count: 50) { sourceId gender } }');
     expect(res.errors).toBeUndefined();
     expect(res.data.PatientList.length).toBeGreaterThan(0);
     for (const p of res.data.PatientList) expect(p).toEqual({ sourceId: 'ehr', gender: 'female' });
-    expect(calls(lab)).toHaveLength(0);
+    expect(f.calls('lab')).toHaveLength(0);
     expect(res.extensions?.['warnings']).toEqual([
       expect.objectContaining({ code: 'SOURCE_SKIPPED', path: ['PatientList'], message: expect.stringContaining("'lab' (gender)") }),
     ]);
   });
 
   it('a parameter the source does declare still fans out to both', async () => {
-    const res = await gw.gql<any>('{ PatientList(_count: 50) { sourceId } }');
+    const res = await f.gql<any>('{ PatientList(_count: 50) { sourceId } }');
     expect(new Set(res.data.PatientList.map((p: any) => p.sourceId))).toEqual(new Set(['ehr', 'lab']));
     expect(res.extensions?.['warnings']).toBeUndefined();
   });
 
   it('with sourceId, an undeclared parameter is an error rather than an unfiltered answer', async () => {
-    const res = await gw.gql<any>('{ PatientList(sourceId: "lab", gender: "female") { id } }');
+    const res = await f.gql<any>('{ PatientList(sourceId: "lab", gender: "female") { id } }');
     expect(res.data.PatientList).toBeNull();
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'UNSUPPORTED_SEARCH_PARAMETER' });
   });
 
   it('a parameter no source declares is UNSUPPORTED_SEARCH_PARAMETER, before any upstream call', async () => {
-    ehr.setCapabilities(labOnly);
+    f.upstreams.ehr!.setCapabilities(labOnly);
     try {
-      await waitFor(async () => (await gw.gql<any>('{ PractitionerList { id } }')).errors?.[0]?.extensions?.code === 'UNSUPPORTED_RESOURCE_TYPE');
-      ehr.resetRequests();
-      const res = await gw.gql<any>('{ PatientList(birthdate: "ge1900") { id } }');
+      await waitFor(async () => (await f.gql<any>('{ PractitionerList { id } }')).errors?.[0]?.extensions?.code === 'UNSUPPORTED_RESOURCE_TYPE');
+      f.resetCalls('ehr');
+      const res = await f.gql<any>('{ PatientList(birthdate: "ge1900") { id } }');
       expect(res.errors![0]!.extensions).toMatchObject({ code: 'UNSUPPORTED_SEARCH_PARAMETER' });
       expect(res.errors![0]!.message).toContain('birthdate');
-      expect(calls(ehr)).toHaveLength(0);
+      expect(f.calls('ehr')).toHaveLength(0);
     } finally {
-      ehr.setCapabilities(undefined);
+      f.upstreams.ehr!.setCapabilities(undefined);
     }
     // the refresh brings the full statement back
-    await waitFor(async () => (await gw.gql<any>('{ PractitionerList(_count: 1) { id } }')).errors === undefined);
+    await waitFor(async () => (await f.gql<any>('{ PractitionerList(_count: 1) { id } }')).errors === undefined);
   });
 
   it('reverse references check the parent source\'s declared types and parameters', async () => {
-    const res = await gw.gql<any>(`{ Patient(id: "l-pat-0001") {
+    const res = await f.gql<any>(`{ Patient(id: "l-pat-0001") {
       ConditionList(_reference: subject) { id }
       byPerformer: ObservationList(_reference: performer) { id }
       bySubject: ObservationList(_reference: subject) { sourceId } } }`);

@@ -2,24 +2,15 @@
 // with every source's patients, each with its sourceId, and Connection cursors that page forward and back over the
 // whole set without skipping or repeating a resource.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 const SIZES = { a: 30, b: 25, c: 20 } as const;
-let upstreams: Record<string, MemoryFhirServer>;
-let gw: GatewayHandle;
+let f: Fixture;
 
 beforeAll(async () => {
-  const started = await Promise.all(Object.entries(SIZES).map(async ([id, patients]) => [id, await startUpstream({ patients, idPrefix: id, seed: 7 })] as const));
-  upstreams = Object.fromEntries(started);
-  gw = await startGateway(Object.fromEntries(started.map(([id, u]) => [id, u.baseUrl])));
+  f = await startFixture({ sources: Object.fromEntries(Object.entries(SIZES).map(([id, patients]) => [id, { patients, idPrefix: id, seed: 7 }])) });
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all(Object.values(upstreams ?? {}).map((u) => u.close()));
-});
+afterAll(() => f?.stop());
 
 interface Row { id: string; sourceId: string; birthDate?: string; name?: Array<{ family?: string; given?: string[] }> }
 interface Page { count: number | null; offset: number; next: string | null; previous: string | null; first: string | null; last: string | null; edges: Array<{ resource: Row }> }
@@ -27,7 +18,7 @@ interface Page { count: number | null; offset: number; next: string | null; prev
 const ALL = SIZES.a + SIZES.b + SIZES.c;
 
 async function page(args: string): Promise<Page> {
-  const res = await gw.gql<{ PatientConnection: Page }>(
+  const res = await f.gql<{ PatientConnection: Page }>(
     `{ PatientConnection(${args}) { count offset next previous first last edges { resource { ... on Patient { id sourceId birthDate name { family given } } } } } }`,
   );
   expect(res.errors).toBeUndefined();
@@ -36,14 +27,13 @@ async function page(args: string): Promise<Page> {
 
 /** The upstream's own answer for comparison: every patient of a source, straight from its REST API. */
 async function direct(id: string): Promise<Array<{ id: string; birthDate: string }>> {
-  const res = await fetch(`${upstreams[id]!.baseUrl}/Patient?_count=500`);
-  const bundle = (await res.json()) as { entry: Array<{ resource: { id: string; birthDate: string } }> };
+  const bundle = (await f.direct<{ entry: Array<{ resource: { id: string; birthDate: string } }> }>(id, 'Patient?_count=500')).body;
   return bundle.entry.map((e) => e.resource);
 }
 
 describe('fan-out search over three sources', () => {
   it('PatientList(_count: 50) is one merged page sorted across sources, each patient with its sourceId', async () => {
-    const res = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 50, _sort: "birthdate") { id sourceId birthDate } }');
+    const res = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 50, _sort: "birthdate") { id sourceId birthDate } }');
     expect(res.errors).toBeUndefined();
     const rows = res.data!.PatientList;
     expect(rows).toHaveLength(50);
@@ -57,14 +47,14 @@ describe('fan-out search over three sources', () => {
   });
 
   it('descending sort is honoured across sources', async () => {
-    const res = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 20, _sort: "-birthdate") { birthDate } }');
+    const res = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 20, _sort: "-birthdate") { birthDate } }');
     const dates = res.data!.PatientList.map((r) => r.birthDate!);
     const union = (await Promise.all(Object.keys(SIZES).map(direct))).flat().map((p) => p.birthDate).sort().reverse();
     expect(dates).toEqual(union.slice(0, 20));
   });
 
   it('without _sort, a page interleaves the sources', async () => {
-    const res = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 6) { id sourceId } }');
+    const res = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 6) { id sourceId } }');
     expect(res.data!.PatientList.map((r) => r.sourceId)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
@@ -93,44 +83,44 @@ describe('fan-out search over three sources', () => {
   });
 
   it('a search parameter filters in every source, and the merged count adds up', async () => {
-    const res = await gw.gql<{ PatientConnection: Page }>(
+    const res = await f.gql<{ PatientConnection: Page }>(
       '{ PatientConnection(gender: "female", _count: 100) { count edges { resource { ... on Patient { sourceId } } } } }',
     );
     expect(res.errors).toBeUndefined();
     const females = (await Promise.all(Object.keys(SIZES).map(async (id) => {
-      const r = await fetch(`${upstreams[id]!.baseUrl}/Patient?gender=female&_count=500`);
-      return ((await r.json()) as { entry?: unknown[] }).entry?.length ?? 0;
+      const r = await f.direct<{ entry?: unknown[] }>(id, 'Patient?gender=female&_count=500');
+      return r.body.entry?.length ?? 0;
     }))).reduce((a, b) => a + b, 0);
     expect(res.data!.PatientConnection.edges).toHaveLength(females);
   });
 
   it('_count: 0 returns no resources and no next cursor (never a cursor that stays in place)', async () => {
-    const res = await gw.gql<{ PatientConnection: Page }>('{ PatientConnection(_count: 0) { next edges { resource { id } } } }');
+    const res = await f.gql<{ PatientConnection: Page }>('{ PatientConnection(_count: 0) { next edges { resource { id } } } }');
     expect(res.errors).toBeUndefined();
     expect(res.data!.PatientConnection).toEqual({ next: null, edges: [] });
   });
 
   it('sourceId narrows a search to one source', async () => {
-    const res = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 100, sourceId: "b") { sourceId } }');
+    const res = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 100, sourceId: "b") { sourceId } }');
     expect(res.data!.PatientList).toHaveLength(SIZES.b);
     expect(new Set(res.data!.PatientList.map((r) => r.sourceId))).toEqual(new Set(['b']));
   });
 
   it('a cursor of another search is rejected', async () => {
     const first = await page('_count: 5, _sort: "birthdate"');
-    const res = await gw.gql(`{ PatientConnection(_count: 5, _sort: "family", _cursor: "${first.next}") { count } }`);
+    const res = await f.gql(`{ PatientConnection(_count: 5, _sort: "family", _cursor: "${first.next}") { count } }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('_sort on a parameter the type does not have is a clear error', async () => {
-    const res = await gw.gql('{ PatientList(_sort: "nonsense") { id } }');
+    const res = await f.gql('{ PatientList(_sort: "nonsense") { id } }');
     expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(res.errors?.[0]?.message).toContain("'nonsense' is not a search parameter of Patient");
   });
 
   it('_offset without a cursor skips into the merged result', async () => {
-    const all = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 30, _sort: "birthdate") { id sourceId } }');
-    const skipped = await gw.gql<{ PatientList: Row[] }>('{ PatientList(_count: 10, _offset: 20, _sort: "birthdate") { id sourceId } }');
+    const all = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 30, _sort: "birthdate") { id sourceId } }');
+    const skipped = await f.gql<{ PatientList: Row[] }>('{ PatientList(_count: 10, _offset: 20, _sort: "birthdate") { id sourceId } }');
     expect(skipped.data!.PatientList).toEqual(all.data!.PatientList.slice(20, 30));
   });
 });

@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FaultAction, MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { NATIONAL_ID_SYSTEM } from '../../src/demo/synthetic-data.ts';
-import { startGateway, type GatewayHandle, type GraphQLResponse } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { isMetadata, startFixture, type Fixture, type GatewayOptions } from '../helpers/fixture.ts';
+import type { GatewayHandle, GraphQLResponse } from '../helpers/gateway.ts';
 
 const SEED = 7; // same seed everywhere: person n is '<prefix>-pat-000n' in every source that has n patients
 const SIZES = { a: 12, b: 10, c: 8 } as const;
@@ -20,6 +20,7 @@ const HEALTHY_TIMEOUT_MS = 5_000;
 /** The GraphQL request's own deadline: every answer here must come well before it. */
 const REQUEST_TIMEOUT_MS = 20_000;
 
+let f: Fixture;
 let up: Record<SourceId, MemoryFhirServer>;
 /** What each upstream itself holds: id -> birthDate, read straight from its REST API before any fault. */
 let held: Record<SourceId, Map<string, string>>;
@@ -30,56 +31,50 @@ let retrying: GatewayHandle;
 /** a, b only, retries 0; b (the one that hangs) has timeoutMs 400. */
 let two: GatewayHandle;
 
-const source = (id: SourceId, extra: Record<string, unknown> = {}) => ({
-  id,
-  baseUrl: up[id].baseUrl,
-  circuitBreaker: { failureThreshold: 0 }, // disabled: these tests are about one request's failures
-  ...extra,
-});
-const config = (sources: object[]) => ({
+const config = {
   capabilityRefreshMs: 0, // no background /metadata reads to disturb request counts
   limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
   identity: { patientIdentifierSystems: [NATIONAL_ID_SYSTEM] },
-  sources,
+};
+const noBreaker = { circuitBreaker: { failureThreshold: 0 } }; // disabled: these tests are about one request's failures
+/** Retries 0; `hung` has timeoutMs 400, the others a generous one. */
+const deadline = (hung: SourceId): GatewayOptions => ({
+  config,
+  sourceDefaults: { ...noBreaker, timeoutMs: HEALTHY_TIMEOUT_MS, retries: 0 },
+  sourceConfig: { [hung]: { timeoutMs: TIMEOUT_MS } },
 });
 
 beforeAll(async () => {
-  const started = await Promise.all(IDS.map(async (id) => [id, await startUpstream({ patients: SIZES[id], seed: SEED, idPrefix: id })] as const));
-  up = Object.fromEntries(started) as Record<SourceId, MemoryFhirServer>;
-  held = Object.fromEntries(await Promise.all(IDS.map(async (id) => {
-    const res = await fetch(`${up[id].baseUrl}/Patient?_count=500`);
-    const bundle = (await res.json()) as { entry: Array<{ resource: { id: string; birthDate: string } }> };
-    return [id, new Map(bundle.entry.map((e) => [e.resource.id, e.resource.birthDate]))] as const;
-  }))) as Record<SourceId, Map<string, string>>;
-  // The upstream builds its CapabilityStatement on the first /metadata: do that now, so that the gateways' start-up
-  // probes are not the slow first ones (a source that is made to hang has only 400 ms, for /metadata too); start
-  // the gateways one at a time for the same reason (building the schema keeps the event loop busy).
-  await Promise.all(IDS.map(async (id) => (await fetch(`${up[id].baseUrl}/metadata`)).arrayBuffer()));
-  const deadline = (hung: SourceId) => (id: SourceId) => source(id, { timeoutMs: id === hung ? TIMEOUT_MS : HEALTHY_TIMEOUT_MS, retries: 0 });
-  fast = await startGateway({}, { configFile: config(IDS.map(deadline('c'))) });
-  retrying = await startGateway({}, { configFile: config(IDS.map((id) => source(id, { timeoutMs: 10_000, retries: 2 }))) });
-  two = await startGateway({}, { configFile: config((['a', 'b'] as const).map(deadline('b'))) });
+  f = await startFixture({
+    sources: Object.fromEntries(IDS.map((id) => [id, { patients: SIZES[id], seed: SEED, idPrefix: id }])),
+    async beforeGateway(started) {
+      const upstreams = started as Record<SourceId, MemoryFhirServer>;
+      held = Object.fromEntries(await Promise.all(IDS.map(async (id) => {
+        const res = await fetch(`${upstreams[id].baseUrl}/Patient?_count=500`);
+        const bundle = (await res.json()) as { entry: Array<{ resource: { id: string; birthDate: string } }> };
+        return [id, new Map(bundle.entry.map((e) => [e.resource.id, e.resource.birthDate]))] as const;
+      }))) as Record<SourceId, Map<string, string>>;
+      // The upstream builds its CapabilityStatement on the first /metadata: do that now, so that the gateways' start-up
+      // probes are not the slow first ones (a source that is made to hang has only 400 ms, for /metadata too); start
+      // the gateways one at a time for the same reason (building the schema keeps the event loop busy).
+      await Promise.all(IDS.map(async (id) => (await fetch(`${upstreams[id].baseUrl}/metadata`)).arrayBuffer()));
+    },
+    ...deadline('c'),
+  });
+  up = f.upstreams as Record<SourceId, MemoryFhirServer>;
+  fast = f.gateway;
+  retrying = await f.addGateway({ config, sourceDefaults: { ...noBreaker, timeoutMs: 10_000, retries: 2 } });
+  two = await f.addGateway({ only: ['a', 'b'], ...deadline('b') });
 });
 
 /** Every test starts with healthy upstreams and empty request logs, and leaves them healthy. */
-function heal(): void {
-  for (const u of Object.values(up ?? {})) {
-    u.setFault(undefined);
-    u.setLatency(0);
-    u.resetRequests();
-  }
-}
-beforeEach(heal);
-afterEach(heal);
+beforeEach(() => f?.heal());
+afterEach(() => f?.heal());
 
-afterAll(async () => {
-  await Promise.all([fast, retrying, two].map((g) => g?.stop()));
-  await Promise.all(Object.values(up ?? {}).map((u) => u.close()));
-});
+afterAll(() => f?.stop());
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const isMetadata = (url: string) => /\/metadata(\?|$)/.test(url);
 /** The fault for every request but /metadata (the gateway's capability reads are not what is tested). */
 const always = (action: FaultAction) => (req: { url: string }) => (isMetadata(req.url) ? undefined : action);
 /** The fault for the first `n` non-metadata requests, then normal service. */
@@ -87,9 +82,6 @@ function firstN(n: number, action: FaultAction) {
   let seen = 0;
   return (req: { url: string }) => (isMetadata(req.url) ? undefined : ++seen <= n ? action : undefined);
 }
-/** Requests a source received, /metadata left out. */
-const calls = (id: SourceId) => up[id].requests.filter((r) => !isMetadata(r.url));
-const resetRequests = () => { for (const u of Object.values(up)) u.resetRequests(); };
 
 interface Row { id: string; sourceId: string; birthDate?: string }
 type Err = NonNullable<GraphQLResponse<unknown>['errors']>[number];
@@ -146,10 +138,10 @@ describe('one source hangs', () => {
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
     expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS);
     // One search each, sent in parallel: a and b were asked before c's deadline had passed, not after it.
-    expect(calls('a')).toHaveLength(1);
-    expect(calls('b')).toHaveLength(1);
-    expect(calls('c')).toHaveLength(1); // retries 0, and a timeout is not retried anyway
-    for (const id of ['a', 'b'] as const) expect(calls(id)[0]!.at).toBeLessThan(calls('c')[0]!.at + TIMEOUT_MS);
+    expect(f.calls('a')).toHaveLength(1);
+    expect(f.calls('b')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1); // retries 0, and a timeout is not retried anyway
+    for (const id of ['a', 'b'] as const) expect(f.calls(id)[0]!.at).toBeLessThan(f.calls('c')[0]!.at + TIMEOUT_MS);
   });
 
   it('a Connection page is merged in order from the others, and still has a next cursor', async () => {
@@ -175,8 +167,8 @@ describe('one source hangs', () => {
     expectSourceError(res.errors![0], { path: ['Patient'], code: 'UPSTREAM_TIMEOUT', source: 'b' });
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
     expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS);
-    expect(calls('a')).toHaveLength(1);
-    expect(calls('b')).toHaveLength(1);
+    expect(f.calls('a')).toHaveLength(1);
+    expect(f.calls('b')).toHaveLength(1);
   });
 
   it('Patient(id:) without sourceId when the hung source is the one holding it: null and that source\'s timeout', async () => {
@@ -193,7 +185,7 @@ describe('one source hangs', () => {
     expect(res.data!.Patient.sameAs).toEqual([{ id: 'b-pat-0002', sourceId: 'b' }]);
     expect(res.errors).toHaveLength(1);
     expectSourceError(res.errors![0], { path: ['Patient', 'sameAs'], code: 'UPSTREAM_TIMEOUT', source: 'c' });
-    expect(calls('a')).toHaveLength(1); // the read by id; sameAs never asks a source about its own patient
+    expect(f.calls('a')).toHaveLength(1); // the read by id; sameAs never asks a source about its own patient
   });
 });
 
@@ -206,10 +198,10 @@ describe('one source resets every connection', () => {
     expect(rows.map((r) => r.birthDate)).toEqual(datesOf('a', 'b'));
     expect(res.errors).toHaveLength(1);
     expectSourceError(res.errors![0], { path: ['PatientList'], code: 'UPSTREAM_UNAVAILABLE', source: 'c' });
-    expect(calls('c')).toHaveLength(1 + 2); // retries: 2
-    expect(new Set(calls('c').map((r) => `${r.method} ${r.url}`)).size).toBe(1); // the same GET each time
-    expect(calls('a')).toHaveLength(1);
-    expect(calls('b')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1 + 2); // retries: 2
+    expect(new Set(f.calls('c').map((r) => `${r.method} ${r.url}`)).size).toBe(1); // the same GET each time
+    expect(f.calls('a')).toHaveLength(1);
+    expect(f.calls('b')).toHaveLength(1);
   });
 
   it('with retries 0 it is tried exactly once', async () => {
@@ -218,7 +210,7 @@ describe('one source resets every connection', () => {
     expect(keys(res.data!.PatientList).sort()).toEqual(everyone('a', 'b'));
     expect(res.errors).toHaveLength(1);
     expectSourceError(res.errors![0], { path: ['PatientList'], code: 'UPSTREAM_UNAVAILABLE', source: 'c' });
-    expect(calls('c')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
   });
 });
 
@@ -229,10 +221,10 @@ describe('one source answers 503', () => {
     expect(res.errors).toBeUndefined();
     expect(keys(res.data!.PatientList).sort()).toEqual(everyone('c'));
     expectHeld(res.data!.PatientList);
-    expect(calls('c')).toHaveLength(3);
-    expect(new Set(calls('c').map((r) => r.url)).size).toBe(1);
-    expect(calls('a')).toHaveLength(0);
-    expect(calls('b')).toHaveLength(0);
+    expect(f.calls('c')).toHaveLength(3);
+    expect(new Set(f.calls('c').map((r) => r.url)).size).toBe(1);
+    expect(f.calls('a')).toHaveLength(0);
+    expect(f.calls('b')).toHaveLength(0);
   });
 
   it('twice, then recovers, inside a federated search: no error, every source\'s patients', async () => {
@@ -241,9 +233,9 @@ describe('one source answers 503', () => {
     expect(res.errors).toBeUndefined();
     expect(keys(res.data!.PatientList).sort()).toEqual(everyone('a', 'b', 'c'));
     expect(res.data!.PatientList.map((r) => r.birthDate)).toEqual(datesOf('a', 'b', 'c'));
-    expect(calls('c')).toHaveLength(3);
-    expect(calls('a')).toHaveLength(1);
-    expect(calls('b')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(3);
+    expect(f.calls('a')).toHaveLength(1);
+    expect(f.calls('b')).toHaveLength(1);
   });
 
   it('with retries 0, one 503 is a partial UPSTREAM_ERROR with upstreamStatus 503 and the OperationOutcome', async () => {
@@ -253,7 +245,7 @@ describe('one source answers 503', () => {
     expect(res.errors).toHaveLength(1);
     expectSourceError(res.errors![0], { path: ['PatientList'], code: 'UPSTREAM_ERROR', source: 'c', upstreamStatus: 503 });
     expect(res.errors![0]!.extensions?.['resource']).toMatchObject({ resourceType: 'OperationOutcome' });
-    expect(calls('c')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
   });
 
   it('a 500 is not retried even with retries 2', async () => {
@@ -262,7 +254,7 @@ describe('one source answers 503', () => {
     expect(keys(res.data!.PatientList).sort()).toEqual(everyone('a', 'b'));
     expect(res.errors).toHaveLength(1);
     expectSourceError(res.errors![0], { path: ['PatientList'], code: 'UPSTREAM_ERROR', source: 'c', upstreamStatus: 500 });
-    expect(calls('c')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
   });
 });
 
@@ -314,7 +306,7 @@ describe('nested fields go to the resource\'s own source', () => {
     for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', source: 'c', upstreamStatus: 500 });
     // One batched Observation search per source, each for its own patients only.
     for (const id of IDS) {
-      const obs = calls(id).filter((r) => r.url.startsWith('/Observation'));
+      const obs = f.calls(id).filter((r) => r.url.startsWith('/Observation'));
       expect(obs).toHaveLength(1);
       const subjects = decodeURIComponent(obs[0]!.url).match(/Patient\/[\w.-]+/g) ?? [];
       expect(subjects.length).toBe(SIZES[id]);
@@ -345,7 +337,7 @@ describe('nested fields go to the resource\'s own source', () => {
     expect((res.errors ?? []).map((e) => e.path!.join('.')).sort()).toEqual(failedAt.sort());
     for (const e of res.errors!) expect(e.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', source: 'a' });
     for (const id of IDS) {
-      const reads = calls(id).filter((r) => r.url.startsWith('/Practitioner'));
+      const reads = f.calls(id).filter((r) => r.url.startsWith('/Practitioner'));
       expect(reads.length).toBe(1); // one batched read (retries 0), whatever the number of patients
       for (const ref of decodeURIComponent(reads[0]!.url).match(/[a-z]-prac-\d+/g) ?? []) expect(ref.startsWith(`${id}-`)).toBe(true);
     }
@@ -465,11 +457,11 @@ describe('circuit breaker', () => {
   const RESET_MS = 1_500;
   let gw: GatewayHandle;
   beforeAll(async () => {
-    gw = await startGateway({}, {
-      configFile: config([
-        source('a', { retries: 0 }),
-        source('c', { retries: 0, circuitBreaker: { failureThreshold: THRESHOLD, resetTimeoutMs: RESET_MS } }),
-      ]),
+    gw = await f.addGateway({
+      only: ['a', 'c'],
+      config,
+      sourceDefaults: { ...noBreaker, retries: 0 },
+      sourceConfig: { c: { circuitBreaker: { failureThreshold: THRESHOLD, resetTimeoutMs: RESET_MS } } },
     });
   });
   afterAll(async () => { await gw?.stop(); });
@@ -482,25 +474,25 @@ describe('circuit breaker', () => {
       expect(keys(res.data!.PatientList).sort()).toEqual(everyone('a'));
       expect(res.errors?.map((e) => e.extensions?.['code'])).toEqual(['UPSTREAM_ERROR']);
     }
-    expect(calls('c')).toHaveLength(THRESHOLD);
+    expect(f.calls('c')).toHaveLength(THRESHOLD);
     const opened = performance.now();
 
-    resetRequests();
+    f.resetCalls();
     const open = await gw.gql<{ PatientList: Row[] }>(list);
     expect(performance.now() - opened).toBeLessThan(RESET_MS); // otherwise the circuit would already be probing
     expect(keys(open.data!.PatientList).sort()).toEqual(everyone('a'));
     expect(open.errors).toHaveLength(1);
     expect(open.errors![0]).toMatchObject({ path: ['PatientList'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'c' } });
-    expect(calls('c')).toHaveLength(0); // failed fast: nothing was sent
-    expect(calls('a')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(0); // failed fast: nothing was sent
+    expect(f.calls('a')).toHaveLength(1);
 
     up.c.setFault(undefined); // c is back; after the reset timeout one probe is let through and closes the circuit
     await new Promise((r) => setTimeout(r, RESET_MS + 100));
-    resetRequests();
+    f.resetCalls();
     const closed = await gw.gql<{ PatientList: Row[] }>(list);
     expect(closed.errors).toBeUndefined();
     expect(keys(closed.data!.PatientList).sort()).toEqual(everyone('a', 'c'));
-    expect(calls('c')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
   });
 });
 

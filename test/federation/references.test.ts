@@ -2,37 +2,32 @@
 // source, absolute ones in the source whose base URL they start with, anything else fails on that field only;
 // batching holds per source (one _id= search per source and type, one reverse search per source and kind).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
-let a: MemoryFhirServer;
-let b: MemoryFhirServer;
-let gw: GatewayHandle;
-const calls = (u: MemoryFhirServer) => u.requests.filter((r) => !r.url.endsWith('/metadata')).map((r) => decodeURIComponent(r.url));
+let f: Fixture;
+const calls = (id: string) => f.calls(id).map((r) => decodeURIComponent(r.url));
 
 beforeAll(async () => {
-  a = await startUpstream({ patients: 10, idPrefix: 'a' });
-  const cross = {
+  const cross = (aBaseUrl: string) => ({
     resourceType: 'Observation',
     id: 'cross',
     status: 'final',
     code: { text: 'shared result' },
-    subject: { reference: `${a.baseUrl}/Patient/a-pat-0001` },
+    subject: { reference: `${aBaseUrl}/Patient/a-pat-0001` },
     performer: [{ reference: 'http://elsewhere.example/fhir/Practitioner/1' }, { reference: 'Practitioner/b-prac-001' }],
-  };
-  b = await startUpstream({ patients: 10, idPrefix: 'b', resources: [cross] });
-  gw = await startGateway({ a: a.baseUrl, b: b.baseUrl });
+  });
+  f = await startFixture({
+    sources: {
+      a: { patients: 10, idPrefix: 'a' },
+      b: (started) => ({ patients: 10, idPrefix: 'b', resources: [cross(started.a!.baseUrl)] }),
+    },
+  });
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([a, b].map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
 describe('references across sources', () => {
   it('absolute references resolve in the source with that base URL; unknown servers fail on that field only', async () => {
-    const res = await gw.gql<any>(`{ Observation(id: "cross") {
+    const res = await f.gql<any>(`{ Observation(id: "cross") {
       sourceId
       subject { resource { ... on Patient { id sourceId } } }
       performer { resource { ... on Practitioner { id sourceId } } } } }`);
@@ -44,9 +39,8 @@ describe('references across sources', () => {
   });
 
   it('relative references of a merged list resolve in each resource\'s own source, one _id= search per source and type', async () => {
-    a.resetRequests();
-    b.resetRequests();
-    const res = await gw.gql<any>(`{ PatientList(_count: 20) {
+    f.resetCalls();
+    const res = await f.gql<any>(`{ PatientList(_count: 20) {
       sourceId
       generalPractitioner { resource { ... on Practitioner { id sourceId } } }
       managingOrganization { resource { ... on Organization { id sourceId } } } } }`);
@@ -58,8 +52,8 @@ describe('references across sources', () => {
       expect(p.managingOrganization.resource.sourceId).toBe(p.sourceId);
       expect(p.managingOrganization.resource.id.startsWith(`${p.sourceId}-`)).toBe(true);
     }
-    for (const u of [a, b]) {
-      const c = calls(u);
+    for (const id of ['a', 'b']) {
+      const c = calls(id);
       expect(c).toHaveLength(3);
       expect(c.filter((url) => url.includes('/Practitioner'))).toHaveLength(1);
       expect(c.filter((url) => url.includes('/Organization'))).toHaveLength(1);
@@ -67,9 +61,8 @@ describe('references across sources', () => {
   });
 
   it('reverse references of a merged list cost one search per source and kind, each in the parent\'s source', async () => {
-    a.resetRequests();
-    b.resetRequests();
-    const res = await gw.gql<any>(`{ PatientList(_count: 20) { id sourceId
+    f.resetCalls();
+    const res = await f.gql<any>(`{ PatientList(_count: 20) { id sourceId
       ObservationList(_reference: subject, _count: 100) { sourceId subject { reference } }
       ConditionList(_reference: subject) { sourceId } } }`);
     expect(res.errors).toBeUndefined();
@@ -81,8 +74,8 @@ describe('references across sources', () => {
       }
       for (const c of p.ConditionList) expect(c.sourceId).toBe(p.sourceId);
     }
-    for (const u of [a, b]) {
-      const c = calls(u);
+    for (const id of ['a', 'b']) {
+      const c = calls(id);
       expect(c.filter((url) => url.includes('/Observation?'))).toHaveLength(1);
       expect(c.filter((url) => url.includes('/Condition?'))).toHaveLength(1);
       expect(c).toHaveLength(3);
@@ -91,13 +84,13 @@ describe('references across sources', () => {
 
   it('an id that exists in both sources is an ambiguity error naming them, never a silent pick', async () => {
     const shared = { resourceType: 'Organization', id: 'shared-org', name: 'x' };
-    await a.repo.createResource(shared as never);
-    await b.repo.createResource(shared as never);
-    const res = await gw.gql<any>('{ Organization(id: "shared-org") { id } }');
+    await f.upstreams.a!.repo.createResource(shared as never);
+    await f.upstreams.b!.repo.createResource(shared as never);
+    const res = await f.gql<any>('{ Organization(id: "shared-org") { id } }');
     expect(res.data.Organization).toBeNull();
     expect(res.errors![0]).toMatchObject({ extensions: { code: 'AMBIGUOUS_ID' } });
     expect(res.errors![0]!.message).toContain('a, b');
-    const one = await gw.gql<any>('{ Organization(id: "shared-org", sourceId: "b") { id sourceId } }');
+    const one = await f.gql<any>('{ Organization(id: "shared-org", sourceId: "b") { id sourceId } }');
     expect(one.data.Organization).toEqual({ id: 'shared-org', sourceId: 'b' });
   });
 });

@@ -2,60 +2,51 @@
 // token endpoint that verifies the signed assertion, and uses it on every request to the protected source only.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMemoryFhirServer, type MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 import { startTokenEndpoint, type TokenEndpoint } from '../helpers/token-endpoint.ts';
-import { startUpstream } from '../helpers/upstream.ts';
 
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
 const KEY = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 let endpoint: TokenEndpoint;
-let secure: MemoryFhirServer;
-let open: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 const headersSeenByOpen: Array<string | undefined> = [];
 
 beforeAll(async () => {
   endpoint = await startTokenEndpoint({ clientId: 'gateway', publicKey: ec.publicKey, algorithm: 'ES384', keyId: 'k1' });
-  secure = await startMemoryFhirServer({
-    host: '127.0.0.1',
-    port: 0,
-    data: { patients: 4, seed: 2, idPrefix: 's' },
-    authorize: (header) => header?.startsWith('Bearer ') === true && endpoint.isValid(header.slice(7)),
-  });
-  open = await startMemoryFhirServer({
-    host: '127.0.0.1',
-    port: 0,
-    data: { patients: 3, seed: 2, idPrefix: 'o' },
-    authorize: (header) => {
-      headersSeenByOpen.push(header);
-      return true;
+  f = await startFixture({
+    sources: {
+      secure: {
+        patients: 4, seed: 2, idPrefix: 's',
+        authorize: (header) => header?.startsWith('Bearer ') === true && endpoint.isValid(header.slice(7)),
+      },
+      open: {
+        patients: 3, seed: 2, idPrefix: 'o',
+        authorize: (header) => {
+          headersSeenByOpen.push(header);
+          return true;
+        },
+      },
     },
-  });
-  gw = await startGateway({}, {
     env: { SECURE_KEY: KEY },
-    configFile: {
-      sources: [
-        { id: 'secure', baseUrl: secure.baseUrl, smartBackend: { tokenUrl: endpoint.url, clientId: 'gateway', algorithm: 'ES384', privateKeyEnv: 'SECURE_KEY', keyId: 'k1', scope: 'system/Patient.read' } },
-        { id: 'open', baseUrl: open.baseUrl },
-      ],
+    sourceConfig: {
+      secure: { smartBackend: { tokenUrl: endpoint.url, clientId: 'gateway', algorithm: 'ES384', privateKeyEnv: 'SECURE_KEY', keyId: 'k1', scope: 'system/Patient.read' } },
     },
   });
 });
 
 afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([secure, open, endpoint].map((x) => x?.close()));
+  await f?.stop();
+  await endpoint?.close();
 });
 
 describe('a source with SMART Backend Services', () => {
   it('is read with a token the endpoint issued for a valid assertion; one token serves many requests', async () => {
-    const res = await gw.gql<{ PatientList: Array<{ id: string; sourceId: string }> }>('{ PatientList(_count: 10) { id sourceId } }');
+    const res = await f.gql<{ PatientList: Array<{ id: string; sourceId: string }> }>('{ PatientList(_count: 10) { id sourceId } }');
     expect(res.errors).toBeUndefined();
     expect(res.data!.PatientList.filter((p) => p.sourceId === 'secure')).toHaveLength(4);
     expect(res.data!.PatientList.filter((p) => p.sourceId === 'open')).toHaveLength(3);
-    await gw.gql('{ Patient(id: "s-pat-0001") { id } }');
+    await f.gql('{ Patient(id: "s-pat-0001") { id } }');
     expect(endpoint.tokenRequests).toBe(1);
     expect(endpoint.rejected).toEqual([]);
     const { header, payload } = endpoint.accepted[0]!;
@@ -73,7 +64,7 @@ describe('a source with SMART Backend Services', () => {
     endpoint.failWith = { status: 400, error: 'invalid_client' };
     for (const t of endpoint.issued) endpoint.revoke(t);
     try {
-      const res = await gw.gql<{ PatientList: Array<{ sourceId: string }> }>('{ PatientList(_count: 10) { sourceId } }');
+      const res = await f.gql<{ PatientList: Array<{ sourceId: string }> }>('{ PatientList(_count: 10) { sourceId } }');
       expect(res.data!.PatientList.map((p) => p.sourceId)).toEqual(['open', 'open', 'open']);
       expect(res.errors).toHaveLength(1);
       expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', source: 'secure' });

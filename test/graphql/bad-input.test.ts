@@ -4,12 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
 
 type Json = Record<string, any>;
+let f: Fixture;
 let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
 
 const dangling = {
   resourceType: 'Patient',
@@ -19,33 +19,30 @@ const dangling = {
 };
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 5, resources: [dangling] });
-  gw = await startGateway({ demo: upstream.baseUrl }, { configFile: { sources: [] } });
+  f = await startFixture({ sources: { demo: { patients: 5, resources: [dangling] } }, config: {} });
+  upstream = f.upstreams.demo!;
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
+afterAll(() => f?.stop());
 beforeEach(() => upstream.setFault(undefined));
 
 async function stillServes(): Promise<void> {
   upstream.setFault(undefined);
-  const res = await gw.gql(`{ Patient(id: "pat-0001") { id } }`);
+  const res = await f.gql(`{ Patient(id: "pat-0001") { id } }`);
   expect(res.data).toEqual({ Patient: { id: 'pat-0001' } });
 }
 
 describe('client mistakes', () => {
   it('malformed GraphQL is a 400 with a syntax error', async () => {
-    const res = await gw.gql(`{ Patient(id: `);
+    const res = await f.gql(`{ Patient(id: `);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.message).toMatch(/Syntax Error/);
     expect(res.data).toBeUndefined();
   });
 
   it('an unknown resource type or field fails validation, before any upstream call', async () => {
-    upstream.resetRequests();
+    f.resetCalls();
     for (const q of [`{ Foo(id: "1") { id } }`, `{ Patient(id: "pat-0001") { nope } }`, `{ PatientList(notAParam: "x") { id } }`]) {
-      const res = await gw.gql(q);
+      const res = await f.gql(q);
       expect(res.status).toBe(400);
       expect(res.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     }
@@ -61,20 +58,20 @@ describe('client mistakes', () => {
       `{ Patient(id: "pat-0001") { identifier(_offset: -2) { value } } }`,
     ];
     for (const q of cases) {
-      const res = await gw.gql(q);
+      const res = await f.gql(q);
       expect(res.errors?.[0]?.extensions?.['code'], q).toBe('BAD_USER_INPUT');
       expect(res.errors?.[0]?.extensions?.['resource']?.resourceType, q).toBe('OperationOutcome');
     }
   });
 
   it('an unknown source is UNKNOWN_SOURCE naming the configured ones', async () => {
-    const res = await gw.gql(`{ Patient(id: "pat-0001", sourceId: "nope") { id } }`);
+    const res = await f.gql(`{ Patient(id: "pat-0001", sourceId: "nope") { id } }`);
     expect(res.errors?.[0]?.extensions?.['code']).toBe('UNKNOWN_SOURCE');
     expect(res.errors?.[0]?.message).toContain('demo');
   });
 
   it('a bad search parameter value is the upstream 400 with its OperationOutcome', async () => {
-    const res = await gw.gql(`{ PatientList(birthdate: "notadate") { id } }`);
+    const res = await f.gql(`{ PatientList(birthdate: "notadate") { id } }`);
     const err = res.errors?.[0];
     expect(res.data).toEqual({ PatientList: null });
     expect(err?.path).toEqual(['PatientList']);
@@ -83,14 +80,14 @@ describe('client mistakes', () => {
   });
 
   it('an unknown id is NOT_FOUND on that field only; siblings keep their data', async () => {
-    const res = await gw.gql(`{ a: Patient(id: "pat-0001") { id } b: Patient(id: "nope") { id } }`);
+    const res = await f.gql(`{ a: Patient(id: "pat-0001") { id } b: Patient(id: "nope") { id } }`);
     expect(res.data).toEqual({ a: { id: 'pat-0001' }, b: null });
     expect(res.errors).toHaveLength(1);
     expect(res.errors?.[0]).toMatchObject({ path: ['b'], extensions: { code: 'NOT_FOUND', source: 'demo' } });
   });
 
   it('a dangling or unresolvable reference is an error on that field; optional: true gives null', async () => {
-    const res = await gw.gql(`{ Patient(id: "dangling") {
+    const res = await f.gql(`{ Patient(id: "dangling") {
       id
       generalPractitioner { display resource { id } }
       managingOrganization { resource { id } }
@@ -131,7 +128,7 @@ describe('broken upstream answers', () => {
   for (const [name, fault, code, status] of cases) {
     it(`${name} gives ${code}, and the gateway keeps serving`, async () => {
       upstream.setFault(fault);
-      const res = await gw.gql(`{ Patient(id: "pat-0002") { id } }`);
+      const res = await f.gql(`{ Patient(id: "pat-0002") { id } }`);
       expect(res.data).toEqual({ Patient: null });
       expect(res.errors?.[0]?.extensions).toMatchObject({ code, source: 'demo', ...(status ? { upstreamStatus: status } : {}) });
       expect(res.errors?.[0]?.extensions?.['resource']?.resourceType).toBe('OperationOutcome');
@@ -142,7 +139,7 @@ describe('broken upstream answers', () => {
 
   it('a search answered with something other than a Bundle is UPSTREAM_BAD_RESPONSE', async () => {
     upstream.setFault(() => ({ kind: 'status', status: 200, body: '{"resourceType":"Patient","id":"x"}', headers: { 'content-type': 'application/fhir+json' } }));
-    const res = await gw.gql(`{ PatientList { id } }`);
+    const res = await f.gql(`{ PatientList { id } }`);
     expect(res.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_BAD_RESPONSE');
     await stillServes();
   });
@@ -187,20 +184,20 @@ describe('dead and hung upstreams', () => {
 
 describe('HTTP surface', () => {
   it('answers GET /graphql?query= as well as POST', async () => {
-    const res = await fetch(`${gw.url}/graphql?query=${encodeURIComponent('{ Patient(id: "pat-0003") { id } }')}`, { headers: { accept: 'application/json' } });
+    const res = await fetch(`${f.url}/graphql?query=${encodeURIComponent('{ Patient(id: "pat-0003") { id } }')}`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { Patient: { id: 'pat-0003' } } });
   });
 
   it('echoes a sane x-request-id and makes one otherwise', async () => {
-    const given = await fetch(`${gw.url}/health`, { headers: { 'x-request-id': 'abc-123' } });
+    const given = await fetch(`${f.url}/health`, { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('abc-123');
-    const made = await fetch(`${gw.url}/health`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    const made = await fetch(`${f.url}/health`, { headers: { 'x-request-id': 'bad id\twith spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves GraphiQL to a browser', async () => {
-    const res = await fetch(`${gw.url}/graphql`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${f.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('GraphiQL');
   });

@@ -1,19 +1,12 @@
 // The issue's "done when" queries, over real sockets: gateway -> Medplum FHIR server on loopback.
 // Each test checks the data against the upstream's own REST answer and counts upstream requests.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 
 type Json = Record<string, any>;
-async function direct(path: string): Promise<Json> {
-  const res = await fetch(`${upstream.baseUrl}/${path}`);
-  return (await res.json()) as Json;
-}
-const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata'));
+const direct = async (path: string): Promise<Json> => (await f.direct<Json>('demo', path)).body;
 
 const extras = [
   {
@@ -35,19 +28,15 @@ const extras = [
 ];
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 60, resources: extras });
-  gw = await startGateway({ demo: upstream.baseUrl });
+  f = await startFixture({ sources: { demo: { patients: 60, resources: extras } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('core queries against a real FHIR server', () => {
   it('reads a Patient by id with one upstream read, returning exactly the upstream data', async () => {
-    const res = await gw.gql(`{ Patient(id: "pat-0007") { resourceType id gender birthDate name { family given } identifier { system value } } }`);
-    expect(upstreamCalls().map((r) => r.url)).toEqual(['/Patient/pat-0007']);
+    const res = await f.gql(`{ Patient(id: "pat-0007") { resourceType id gender birthDate name { family given } identifier { system value } } }`);
+    expect(f.calls().map((r) => r.url)).toEqual(['/Patient/pat-0007']);
     const expected = await direct('Patient/pat-0007');
     expect(res.errors).toBeUndefined();
     const p = (res.data as Json)['Patient'];
@@ -62,20 +51,20 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('returns a page of 50 Patients in one upstream search', async () => {
-    const res = await gw.gql(`{ PatientList(_count: 50, _sort: "family") { id name { family } } }`);
+    const res = await f.gql(`{ PatientList(_count: 50, _sort: "family") { id name { family } } }`);
     expect(res.errors).toBeUndefined();
     const list = (res.data as Json)['PatientList'] as Json[];
-    expect(upstreamCalls()).toHaveLength(1);
+    expect(f.calls()).toHaveLength(1);
     const expected = await direct('Patient?_count=50&_sort=family');
     expect(list.map((p) => p['id'])).toEqual(expected['entry'].map((e: Json) => e.resource.id));
     expect(list).toHaveLength(50);
   });
 
   it('returns all Observations of one Patient through ObservationList(_reference: subject)', async () => {
-    const res = await gw.gql(`{ Patient(id: "pat-0003") { id ObservationList(_reference: subject, _count: 100) { id subject { reference } valueQuantity { value unit } code { coding { system code } } } } }`);
+    const res = await f.gql(`{ Patient(id: "pat-0003") { id ObservationList(_reference: subject, _count: 100) { id subject { reference } valueQuantity { value unit } code { coding { system code } } } } }`);
     expect(res.errors).toBeUndefined();
     const obs = (res.data as Json)['Patient']['ObservationList'] as Json[];
-    expect(upstreamCalls()).toHaveLength(2);
+    expect(f.calls()).toHaveLength(2);
     const expected = await direct('Observation?subject=Patient/pat-0003');
     expect(obs.map((o) => o['id']).sort()).toEqual(expected['entry'].map((e: Json) => e.resource.id).sort());
     expect(obs.length).toBeGreaterThanOrEqual(5);
@@ -83,7 +72,7 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('resolves practitioner and organization of 20 Patients in at most 3 upstream requests', async () => {
-    const res = await gw.gql(`{
+    const res = await f.gql(`{
       PatientList(_count: 20) {
         id
         generalPractitioner { reference resource { ... on Practitioner { id name { family } } } }
@@ -92,7 +81,7 @@ describe('core queries against a real FHIR server', () => {
     expect(res.errors).toBeUndefined();
     const list = (res.data as Json)['PatientList'] as Json[];
     expect(list).toHaveLength(20);
-    expect(upstreamCalls().length).toBeLessThanOrEqual(3);
+    expect(f.calls().length).toBeLessThanOrEqual(3);
     const practitioners = await direct('Practitioner?_count=1000');
     const organizations = await direct('Organization?_count=1000');
     const byRef = new Map<string, Json>();
@@ -108,7 +97,7 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('loads Observations, Conditions and Encounters of 20 Patients in at most 4 upstream requests', async () => {
-    const res = await gw.gql(`{
+    const res = await f.gql(`{
       PatientList(_count: 20) {
         id
         ObservationList(_reference: subject, _count: 100) { id }
@@ -118,7 +107,7 @@ describe('core queries against a real FHIR server', () => {
     expect(res.errors).toBeUndefined();
     const list = (res.data as Json)['PatientList'] as Json[];
     expect(list).toHaveLength(20);
-    expect(upstreamCalls().length).toBeLessThanOrEqual(4);
+    expect(f.calls().length).toBeLessThanOrEqual(4);
     for (const p of list.slice(0, 5)) {
       for (const type of ['Observation', 'Condition', 'Encounter']) {
         const expected = await direct(`${type}?subject=Patient/${p['id']}`);
@@ -129,10 +118,10 @@ describe('core queries against a real FHIR server', () => {
 
   it('batches sibling reverse references into one search, whatever the list length', async () => {
     for (const count of [5, 40]) {
-      upstream.resetRequests();
-      const res = await gw.gql(`{ PatientList(_count: ${count}) { id ConditionList(_reference: patient) { id } } }`);
+      f.resetCalls();
+      const res = await f.gql(`{ PatientList(_count: ${count}) { id ConditionList(_reference: patient) { id } } }`);
       expect(res.errors).toBeUndefined();
-      expect(upstreamCalls()).toHaveLength(2);
+      expect(f.calls()).toHaveLength(2);
     }
   });
 
@@ -143,7 +132,7 @@ describe('core queries against a real FHIR server', () => {
     const cursors: Array<string | null> = [];
     do {
       cursors.push(cursor);
-      const res: Json = await gw.gql(
+      const res: Json = await f.gql(
         `query($c: String) { PatientConnection(_count: 25, _cursor: $c) { count offset pageSize next previous edges { mode resource { id } } } }`,
         { c: cursor },
       );
@@ -160,8 +149,8 @@ describe('core queries against a real FHIR server', () => {
     expect(new Set(seen).size).toBe(60);
     expect(seen).toHaveLength(60);
     // and back: the last page's previous cursor gives the middle page again
-    const last: Json = await gw.gql(`query($c: String) { PatientConnection(_count: 25, _cursor: $c) { previous edges { resource { id } } } }`, { c: cursors[2] });
-    const middle: Json = await gw.gql(`query($c: String) { PatientConnection(_count: 25, _cursor: $c) { offset edges { resource { id } } } }`, {
+    const last: Json = await f.gql(`query($c: String) { PatientConnection(_count: 25, _cursor: $c) { previous edges { resource { id } } } }`, { c: cursors[2] });
+    const middle: Json = await f.gql(`query($c: String) { PatientConnection(_count: 25, _cursor: $c) { offset edges { resource { id } } } }`, {
       c: last['data']['PatientConnection'].previous,
     });
     expect(middle['data']['PatientConnection'].offset).toBe(25);
@@ -169,17 +158,17 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('caps an over-large _count and says so in extensions.warnings', async () => {
-    const res = await gw.gql(`{ PatientList(_count: 100000) { id } }`);
+    const res = await f.gql(`{ PatientList(_count: 100000) { id } }`);
     expect(res.errors).toBeUndefined();
     expect((res.data as Json)['PatientList']).toHaveLength(60);
-    expect(upstreamCalls()[0]!.url).toContain('_count=500');
+    expect(f.calls()[0]!.url).toContain('_count=500');
     expect(res.extensions?.['warnings']).toEqual([expect.objectContaining({ code: 'COUNT_CAPPED', path: ['PatientList'] })]);
   });
 
   it('serves choice elements, primitive extensions and list arguments on repeating elements', async () => {
     const withExt = (await direct('Patient?_count=1000'))['entry'].map((e: Json) => e.resource).find((p: Json) => p['_birthDate']);
     expect(withExt).toBeDefined();
-    const res = await gw.gql(`{ Patient(id: "${withExt.id}") { _birthDate { extension { url valueDateTime } } identifier(_count: 1) { system } second: identifier(_offset: 1) { system }
+    const res = await f.gql(`{ Patient(id: "${withExt.id}") { _birthDate { extension { url valueDateTime } } identifier(_count: 1) { system } second: identifier(_offset: 1) { system }
       ObservationList(_reference: subject, _count: 1) { effectiveDateTime valueQuantity { value } valueString } } }`);
     expect(res.errors).toBeUndefined();
     const p = (res.data as Json)['Patient'];
@@ -191,7 +180,7 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('honours Reference.resource(type:) and (optional:)', async () => {
-    const res = await gw.gql(`{ Patient(id: "pat-0001") {
+    const res = await f.gql(`{ Patient(id: "pat-0001") {
       asOrg: generalPractitioner { resource(type: "Organization") { id } }
       asPrac: generalPractitioner { resource(type: "Practitioner") { id } }
     } }`);
@@ -202,19 +191,19 @@ describe('core queries against a real FHIR server', () => {
   });
 
   it('sends identical upstream requests once within one GraphQL request', async () => {
-    const res = await gw.gql(`{ a: Patient(id: "pat-0002") { id } b: Patient(id: "pat-0002") { id } c: PatientList(_count: 3) { id } d: PatientList(_count: 3) { id } }`);
+    const res = await f.gql(`{ a: Patient(id: "pat-0002") { id } b: Patient(id: "pat-0002") { id } c: PatientList(_count: 3) { id } d: PatientList(_count: 3) { id } }`);
     expect(res.errors).toBeUndefined();
-    expect(upstreamCalls()).toHaveLength(2);
+    expect(f.calls()).toHaveLength(2);
   });
 
   it('offers Reference(Any) parameters as reverse references where the pair exists: Patient.ProvenanceList(_reference: target)', async () => {
-    const res = await gw.gql(`{ Patient(id: "pat-0004") { ProvenanceList(_reference: target) { id recorded } } }`);
+    const res = await f.gql(`{ Patient(id: "pat-0004") { ProvenanceList(_reference: target) { id recorded } } }`);
     expect(res.errors).toBeUndefined();
     expect((res.data as Json)['Patient']['ProvenanceList']).toEqual([{ id: 'prov-1', recorded: '2024-01-02T03:04:05Z' }]);
   });
 
   it('resolves #id references among contained resources, served through the Resource interface', async () => {
-    const res = await gw.gql(`{ MedicationRequest(id: "medrx-contained") {
+    const res = await f.gql(`{ MedicationRequest(id: "medrx-contained") {
       contained { resourceType id ... on Medication { code { text } } }
       medicationReference { reference resource { ... on Medication { id code { text } } } }
     } }`);
@@ -222,6 +211,6 @@ describe('core queries against a real FHIR server', () => {
     const mr = (res.data as Json)['MedicationRequest'];
     expect(mr.contained).toEqual([{ resourceType: 'Medication', id: 'med1', code: { text: 'Amoxicillin 500 mg' } }]);
     expect(mr.medicationReference.resource).toEqual({ id: 'med1', code: { text: 'Amoxicillin 500 mg' } });
-    expect(upstreamCalls()).toHaveLength(1); // the contained resource costs nothing upstream
+    expect(f.calls()).toHaveLength(1); // the contained resource costs nothing upstream
   });
 });

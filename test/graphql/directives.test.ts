@@ -2,10 +2,8 @@
 // Medplum FHIR server on loopback, seeded with the spec page's own Patient example so that the page's outputs can be
 // asserted as written there (hl7.org/fhir/R4/graphql.html, "Data Flattening Directives").
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 import { hl7ExamplePatient } from '../helpers/hl7-example-patient.ts';
-import { startUpstream } from '../helpers/upstream.ts';
 
 type Json = Record<string, any>;
 
@@ -37,11 +35,10 @@ const medicationRequest = {
   medicationReference: { reference: '#med1' },
 };
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 
 async function post(path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${gw.url}${path}`, {
+  const res = await f.fetch(path, {
     method: 'POST',
     headers: { 'content-type': contentType, accept: 'application/graphql-response+json, application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -51,21 +48,17 @@ async function post(path: string, body: unknown, contentType = 'application/json
 
 /** The Patient example through /graphql, with the client's selection inside `Patient(id: "example")`. */
 async function example_(selection: string): Promise<Json> {
-  const res = await gw.gql(`{ Patient(id: "example") { ${selection} } }`);
+  const res = await f.gql(`{ Patient(id: "example") { ${selection} } }`);
   expect(res.errors).toBeUndefined();
   expect(res.status).toBe(200);
   return (res.data as Json)['Patient'];
 }
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 3, resources: [example, ...observations, medicationRequest] });
-  gw = await startGateway({ demo: upstream.baseUrl });
+  f = await startFixture({ sources: { demo: { patients: 3, resources: [example, ...observations, medicationRequest] } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('the HL7 page examples, output as the page shows it', () => {
   it('without directives: the plain graph', async () => {
@@ -165,7 +158,7 @@ describe('directives with aliases, fragments and nesting', () => {
   });
 
   it('applies directives written in named and inline fragments', async () => {
-    const res = await gw.gql(`
+    const res = await f.gql(`
       query { Patient(id: "example") { ...Names ... on Patient { phone: telecom @slice(path: "use") { value } } } }
       fragment Names on Patient { name @first { given @first } }`);
     expect(res.errors).toBeUndefined();
@@ -192,8 +185,8 @@ describe('directives with aliases, fragments and nesting', () => {
       generalPractitioner @slice(path: "$index") @flatten {
         resource { ... on Practitioner { id name @flatten @slice(path: "use") { family @singleton } } ... on Organization { id orgName: name } }
       }`);
-    const practitioner = (await (await fetch(`${upstream.baseUrl}/Practitioner/prac-001`)).json()) as Json;
-    const organization = (await (await fetch(`${upstream.baseUrl}/Organization/org-001`)).json()) as Json;
+    const practitioner = (await f.direct<Json>('demo', 'Practitioner/prac-001')).body;
+    const organization = (await f.direct<Json>('demo', 'Organization/org-001')).body;
     expect(p).toEqual({
       'resource.0': [{ id: 'prac-001', 'family.official': practitioner['name'][0]['family'] }],
       'resource.1': [{ id: 'org-001', orgName: organization['name'] }],
@@ -210,7 +203,7 @@ describe('directives with aliases, fragments and nesting', () => {
   });
 
   it('works on fields of the Resource interface (contained resources, resolved references) with type-conditioned fragments', async () => {
-    const res = await gw.gql(`{ MedicationRequest(id: "ex-medrx") {
+    const res = await f.gql(`{ MedicationRequest(id: "ex-medrx") {
       contained @first { ... on Medication { id code { text } } }
       byId: contained @slice(path: "id") @singleton { ... on Medication { code { text } } }
       medicationReference { resource { ... on Medication { code @flatten { text } } } }
@@ -238,7 +231,7 @@ describe('directives with aliases, fragments and nesting', () => {
   });
 
   it('leaves @skip/@include and fields without directives as GraphQL executes them', async () => {
-    const res = await gw.gql(
+    const res = await f.gql(
       `query ($on: Boolean!) { Patient(id: "example") { id @include(if: $on) name @skip(if: $on) @flatten { family } active } PatientList(_count: 1) { id } }`,
       { on: true },
     );
@@ -250,7 +243,7 @@ describe('directives with aliases, fragments and nesting', () => {
 
 describe('directive errors', () => {
   it('@singleton with more than one value: NOT_SINGLETON with an OperationOutcome, data null', async () => {
-    const res = await gw.gql(`{ Patient(id: "example") { id name @flatten { family @singleton } } }`);
+    const res = await f.gql(`{ Patient(id: "example") { id name @flatten { family @singleton } } }`);
     expect(res.status).toBe(200);
     expect(res.data).toBeNull();
     expect(res.errors).toHaveLength(1);
@@ -266,7 +259,7 @@ describe('directive errors', () => {
   });
 
   it('@singleton on a plain list field with two items fails the same way', async () => {
-    const res = await gw.gql(`{ Patient(id: "example") { given: name @singleton { family } } }`);
+    const res = await f.gql(`{ Patient(id: "example") { given: name @singleton { family } } }`);
     expect(res.data).toBeNull();
     expect(res.errors?.[0]?.extensions?.['code']).toBe('NOT_SINGLETON');
   });
@@ -277,26 +270,26 @@ describe('directive errors', () => {
     ['@flatten on a leaf', `active @flatten`, /^@flatten needs a field with sub-fields; 'active' has none$/],
     ['@slice with @first', `name @slice(path: "use") @first { family }`, /^@slice and @first cannot be combined/],
   ])('%s is a request error: 400, BAD_USER_INPUT, nothing executed', async (_label, selection, message) => {
-    const res = await gw.gql(`{ Patient(id: "example") { ${selection} } }`);
+    const res = await f.gql(`{ Patient(id: "example") { ${selection} } }`);
     expect(res.status).toBe(400);
     expect(res.data).toBeUndefined();
     expect(res.errors?.[0]?.message).toMatch(message);
     expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.extensions?.['resource']).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid' }] });
-    expect(upstream.requests.filter((r) => !r.url.endsWith('/metadata'))).toHaveLength(0);
+    expect(f.calls()).toHaveLength(0);
   });
 
   it('a FHIRPath @slice on a field without FHIR items (connection edges) asks for $index', async () => {
-    const res = await gw.gql(`{ PatientConnection(_count: 2) { edges @slice(path: "resource.id") { mode } } }`);
+    const res = await f.gql(`{ PatientConnection(_count: 2) { edges @slice(path: "resource.id") { mode } } }`);
     expect(res.data).toBeNull();
     expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/use "\$index" here/);
-    const ok = await gw.gql(`{ PatientConnection(_count: 2) { edges @slice(path: "$index") @singleton { mode } } }`);
+    const ok = await f.gql(`{ PatientConnection(_count: 2) { edges @slice(path: "$index") @singleton { mode } } }`);
     expect(ok.data).toEqual({ PatientConnection: { 'edges.0': { mode: 'match' }, 'edges.1': { mode: 'match' } } });
   });
 
   it('collating children of different types into one key is an error', async () => {
-    const res = await gw.gql(`{ Patient(id: "example") { id name @flatten @first { id: family } } }`);
+    const res = await f.gql(`{ Patient(id: "example") { id name @flatten @first { id: family } } }`);
     expect(res.data).toBeNull();
     expect(res.errors?.[0]?.message).toBe("@flatten collates 'id' from fields of different types (ID and String)");
   });

@@ -2,10 +2,8 @@
 // repeating elements (before _offset/_count), on reverse-reference searches (before paging) and on root searches
 // (within the page the source returned), evaluated by HL7's FHIRPath engine with the R4 model, loaded on first use.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { fhirpathStats } from '../../src/fhir/fhirpath/fhirpath.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
 
@@ -46,25 +44,19 @@ const bloodPressure = {
   ],
 };
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
-const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata'));
+let f: Fixture;
 
 async function patientData(selection: string): Promise<Json> {
-  const res = await gw.gql(`{ Patient(id: "fp-1") { ${selection} } }`);
+  const res = await f.gql(`{ Patient(id: "fp-1") { ${selection} } }`);
   expect(res.errors).toBeUndefined();
   return (res.data as Json)['Patient'];
 }
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 12, resources: [patient, ...vitals, bloodPressure] });
-  gw = await startGateway({ demo: upstream.baseUrl });
+  f = await startFixture({ sources: { demo: { patients: 12, resources: [patient, ...vitals, bloodPressure] } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('the FHIRPath engine', () => {
   it('is not loaded until a query uses FHIRPath, then runs in one worker thread that later queries reuse', async () => {
@@ -95,7 +87,7 @@ describe('fhirpath on repeating elements', () => {
   });
 
   it('knows the element types: choice elements of backbone elements, and %resource', async () => {
-    const res = await gw.gql(`{ Observation(id: "fp-bp") { component(fhirpath: "value.value > 100") { valueQuantity { value } } } }`);
+    const res = await f.gql(`{ Observation(id: "fp-bp") { component(fhirpath: "value.value > 100") { valueQuantity { value } } } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ Observation: { component: [{ valueQuantity: { value: 120 } }] } });
     expect(await patientData('yes: name(fhirpath: "%resource.active", _count: 1) { use } no: name(fhirpath: "%resource.active.not()") { use }')).toEqual({
@@ -105,10 +97,10 @@ describe('fhirpath on repeating elements', () => {
   });
 
   it('is not offered on primitive lists ("Primitive fields SHALL NOT have any arguments at all")', async () => {
-    const res = await gw.gql(`{ Patient(id: "fp-1") { name { given(fhirpath: "true") } } }`);
+    const res = await f.gql(`{ Patient(id: "fp-1") { name { given(fhirpath: "true") } } }`);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
-    const count = await gw.gql(`{ Patient(id: "fp-1") { name { given(_count: 1) } } }`);
+    const count = await f.gql(`{ Patient(id: "fp-1") { name { given(_count: 1) } } }`);
     expect(count.status).toBe(400);
   });
 });
@@ -119,7 +111,7 @@ describe('fhirpath on searches', () => {
       `ObservationList(_reference: subject, _sort: "date", fhirpath: "value.ofType(Quantity).value > 70") { id }`,
     );
     expect(list).toEqual({ ObservationList: [{ id: 'fp-obs-1' }, { id: 'fp-obs-3' }, { id: 'fp-obs-4' }] });
-    expect(upstreamCalls()).toHaveLength(2); // the patient, one search: the filter costs no upstream request
+    expect(f.calls()).toHaveLength(2); // the patient, one search: the filter costs no upstream request
     const paged = await patientData(`ObservationList(_reference: subject, _sort: "date", fhirpath: "value.ofType(Quantity).value > 70", _offset: 1, _count: 1) { id }`);
     expect(paged).toEqual({ ObservationList: [{ id: 'fp-obs-3' }] });
     const connection = await patientData(
@@ -134,28 +126,28 @@ describe('fhirpath on searches', () => {
   });
 
   it('root XList: the filter applies to the page the source returned', async () => {
-    const res = await gw.gql(`{ PatientList(_count: 50, fhirpath: "name.where(use = 'maiden').exists()") { id } }`);
+    const res = await f.gql(`{ PatientList(_count: 50, fhirpath: "name.where(use = 'maiden').exists()") { id } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ PatientList: [{ id: 'fp-1' }] });
-    expect(upstreamCalls()).toHaveLength(1);
-    const all = (await (await fetch(`${upstream.baseUrl}/Patient?_count=50`)).json()) as Json;
+    expect(f.calls()).toHaveLength(1);
+    const all = (await f.direct<Json>('demo', 'Patient?_count=50')).body;
     const female = all['entry'].map((e: Json) => e.resource).filter((p: Json) => p.gender === 'female').map((p: Json) => ({ id: p.id }));
     expect(female.length).toBeGreaterThan(0);
-    const byGender = await gw.gql(`{ PatientList(_count: 50, fhirpath: "gender = 'female'") { id } }`);
+    const byGender = await f.gql(`{ PatientList(_count: 50, fhirpath: "gender = 'female'") { id } }`);
     expect(byGender.data).toEqual({ PatientList: female });
   });
 
   it("root XConnection: the page's edges are filtered, count stays the search's total", async () => {
-    const res = await gw.gql(`{ PatientConnection(_count: 5, _sort: "_id", fhirpath: "id = 'fp-1'") { count pageSize edges { resource { id } } } }`);
+    const res = await f.gql(`{ PatientConnection(_count: 5, _sort: "_id", fhirpath: "id = 'fp-1'") { count pageSize edges { resource { id } } } }`);
     expect(res.errors).toBeUndefined();
-    const total = ((await (await fetch(`${upstream.baseUrl}/Patient?_summary=count`)).json()) as Json)['total'];
+    const total = (await f.direct<Json>('demo', 'Patient?_summary=count')).body['total'];
     expect(res.data).toEqual({ PatientConnection: { count: total, pageSize: 5, edges: [{ resource: { id: 'fp-1' } }] } });
   });
 });
 
 describe('fhirpath errors', () => {
   it('an expression that does not parse is BAD_USER_INPUT with an OperationOutcome; siblings keep their data', async () => {
-    const res = await gw.gql(`{ Patient(id: "fp-1") { id name(fhirpath: "family.exists(") { family } } }`);
+    const res = await f.gql(`{ Patient(id: "fp-1") { id name(fhirpath: "family.exists(") { family } } }`);
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ Patient: { id: 'fp-1', name: null } });
     expect(res.errors).toHaveLength(1);
@@ -169,14 +161,14 @@ describe('fhirpath errors', () => {
   });
 
   it('an expression that fails on the data is BAD_USER_INPUT too', async () => {
-    const res = await gw.gql(`{ Patient(id: "fp-1") { name(fhirpath: "given.single() = 'Jim'") { family } } }`);
+    const res = await f.gql(`{ Patient(id: "fp-1") { name(fhirpath: "given.single() = 'Jim'") { family } } }`);
     expect(res.data).toEqual({ Patient: { name: null } });
     expect(res.errors?.[0]?.message).toMatch(/^FHIRPath expression "given\.single\(\) = 'Jim'" could not be evaluated: /);
     expect(res.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
   it('a search with a bad expression fails its field, with no more upstream requests than without it', async () => {
-    const res = await gw.gql(`{ PatientList(_count: 3, fhirpath: "((") { id } }`);
+    const res = await f.gql(`{ PatientList(_count: 3, fhirpath: "((") { id } }`);
     expect(res.data).toEqual({ PatientList: null });
     expect(res.errors?.[0]).toMatchObject({ path: ['PatientList'], extensions: { code: 'BAD_USER_INPUT' } });
   });

@@ -3,8 +3,7 @@
 // errors the gateway gives. Over real sockets: gateway -> Medplum FHIR server on loopback.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
 
@@ -20,25 +19,22 @@ const patient = {
   ],
 };
 
+let f: Fixture;
 let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
-const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata')).map((r) => r.url);
+const upstreamCalls = () => f.calls().map((r) => r.url);
 const outcome = (code: string, diagnostics: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
 
 async function references(selection: string): Promise<{ data: Json | null | undefined; errors: Json[] | undefined; status: number }> {
-  const res = await gw.gql(`{ Patient(id: "ref-1") { ${selection} } }`);
+  const res = await f.gql(`{ Patient(id: "ref-1") { ${selection} } }`);
   return { data: res.data === null || res.data === undefined ? res.data : (res.data as Json)['Patient'], errors: res.errors, status: res.status };
 }
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 3, resources: [patient] });
-  gw = await startGateway({ demo: upstream.baseUrl }, { configFile: { limits: { maxDepth: 6 } } });
+  f = await startFixture({ sources: { demo: { patients: 3, resources: [patient] } }, config: { limits: { maxDepth: 6 } } });
+  upstream = f.upstreams.demo!;
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 afterEach(() => upstream.setFault(undefined));
 
 describe('Reference.resource(type:)', () => {
@@ -82,7 +78,7 @@ describe('Reference.resource(type:)', () => {
 
   it('the fragment form of the page selects by type as well', async () => {
     const res = await references('generalPractitioner(_count: 2) { resource { ... on Practitioner { id } ... on Organization { name } } }');
-    const org = (await (await fetch(`${upstream.baseUrl}/Organization/org-001`)).json()) as Json;
+    const org = (await f.direct<Json>('demo', 'Organization/org-001')).body;
     expect(res.data).toEqual({ generalPractitioner: [{ resource: { id: 'prac-001' } }, { resource: { name: org['name'] } }] });
   });
 });
@@ -132,7 +128,7 @@ describe('Reference.resource(optional:)', () => {
 
 describe('every error carries an OperationOutcome in extensions.resource', () => {
   const post = async (path: string, body: unknown, contentType = 'application/json') => {
-    const res = await fetch(`${gw.url}${path}`, {
+    const res = await f.fetch(path, {
       method: 'POST',
       headers: { 'content-type': contentType, accept: 'application/graphql-response+json, application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -165,7 +161,7 @@ describe('every error carries an OperationOutcome in extensions.resource', () =>
   it("an upstream failure passes the source's OperationOutcome on", async () => {
     const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'database down' }] });
     upstream.setFault(() => ({ kind: 'status', status: 500, body, headers: { 'content-type': 'application/fhir+json' } }));
-    const res = await gw.gql('{ Patient(id: "ref-1") { id } }');
+    const res = await f.gql('{ Patient(id: "ref-1") { id } }');
     expect(res.errors?.[0]?.extensions).toMatchObject({
       code: 'UPSTREAM_ERROR',
       resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'database down' }] },

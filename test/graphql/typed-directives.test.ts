@@ -4,25 +4,20 @@
 // types describe the schema's shape, not the reshaped one (directives change the shape), so the data is checked as JSON.
 import { createClient, type Client } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { PatientFlattenedDocument, PatientNamesByUseDocument, type TypedDocumentString } from '../gql/graphql.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 import { hl7ExamplePatient } from '../helpers/hl7-example-patient.ts';
-import { startUpstream } from '../helpers/upstream.ts';
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 let fhirGraphql: Client;
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 2, resources: [hl7ExamplePatient] });
-  gw = await startGateway({ demo: upstream.baseUrl });
-  fhirGraphql = createClient({ url: `${gw.url}/fhir/$graphql` });
+  f = await startFixture({ sources: { demo: { patients: 2, resources: [hl7ExamplePatient] } } });
+  fhirGraphql = createClient({ url: `${f.url}/fhir/$graphql` });
 });
 afterAll(async () => {
   fhirGraphql.dispose();
-  await gw?.stop();
-  await upstream?.close();
+  await f?.stop();
 });
 
 type Json = Record<string, unknown>;
@@ -39,7 +34,7 @@ function viaClient(document: TypedDocumentString<any, any>, variables: Record<st
 }
 
 async function viaGet(document: TypedDocumentString<any, any>, variables: Record<string, unknown>): Promise<{ data?: Json | null; errors?: unknown[] }> {
-  const url = new URL(`${gw.url}/graphql`);
+  const url = new URL(`${f.url}/graphql`);
   url.searchParams.set('query', document.toString());
   url.searchParams.set('variables', JSON.stringify(variables));
   const res = await fetch(url, { headers: { accept: 'application/graphql-response+json' } });

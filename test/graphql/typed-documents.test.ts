@@ -4,7 +4,6 @@
 // own REST answers, and the upstream request count of each query is asserted.
 import type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import {
   PatientByIdDocument,
   PatientConnectionPageDocument,
@@ -13,12 +12,10 @@ import {
   PatientWithObservationsDocument,
 } from '../gql/graphql.ts';
 import type { TypedDocumentString } from '../gql/graphql.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 const PATIENTS = 30;
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 
 interface ExecutionResult<TData> {
   status: number;
@@ -32,7 +29,7 @@ async function execute<TDoc extends TypedDocumentString<any, any>>(
   document: TDoc,
   ...[variables]: {} extends VariablesOf<TDoc> ? [VariablesOf<TDoc>?] : [VariablesOf<TDoc>]
 ): Promise<ExecutionResult<ResultOf<TDoc>>> {
-  const res = await fetch(`${gw.url}/graphql`, {
+  const res = await f.fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
@@ -55,25 +52,21 @@ async function query<TDoc extends TypedDocumentString<any, any>>(
 // The upstream's own answers, as plain FHIR JSON.
 type Json = Record<string, any>;
 async function rest(path: string): Promise<Json> {
-  const res = await fetch(`${upstream.baseUrl}/${path}`);
+  const res = await f.direct<Json>('demo', path);
   expect(res.status).toBe(200);
-  return (await res.json()) as Json;
+  return res.body;
 }
 async function restAll(type: string): Promise<Map<string, Json>> {
   const bundle = await rest(`${type}?_count=1000`);
   return new Map((bundle['entry'] as Json[]).map((e) => [`${type}/${e['resource'].id}`, e['resource'] as Json]));
 }
-const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata')).map((r) => r.url);
+const upstreamCalls = () => f.calls().map((r) => r.url);
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: PATIENTS });
-  gw = await startGateway({ demo: upstream.baseUrl });
+  f = await startFixture({ sources: { demo: { patients: PATIENTS } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('typed documents from codegen, over a real socket', () => {
   it('PatientById: one upstream read, exactly the upstream data', async () => {
@@ -163,7 +156,7 @@ describe('typed documents from codegen, over a real socket', () => {
     let cursor: VariablesOf<typeof PatientConnectionPageDocument>['cursor'] = null;
     let pages = 0;
     do {
-      upstream.resetRequests();
+      f.resetCalls();
       const page: ResultOf<typeof PatientConnectionPageDocument> = await query(PatientConnectionPageDocument, { cursor });
       expect(upstreamCalls()).toHaveLength(1);
       const connection = page.PatientConnection;

@@ -5,7 +5,6 @@
 // one request per write, never retried, nothing sent for a write the gateway refuses.
 import type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import {
   CreateObservationDocument,
   CreatePatientDocument,
@@ -16,13 +15,11 @@ import {
   UpdatePatientDocument,
 } from '../gql/graphql.ts';
 import type { PatientCreate, TypedDocumentString } from '../gql/graphql.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { methodAndPath, startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 
 interface GraphQLErrorJson {
   message: string;
@@ -39,7 +36,7 @@ type Variables<TDoc> = {} extends VariablesOf<TDoc> ? [VariablesOf<TDoc>?] : [Va
 
 /** A minimal typed GraphQL-over-HTTP client: variables are checked against the document, the result is typed by it. */
 async function execute<TDoc extends TypedDocumentString<any, any>>(document: TDoc, ...[variables]: Variables<TDoc>): Promise<ExecutionResult<ResultOf<TDoc>>> {
-  const res = await fetch(`${gw.url}/graphql`, {
+  const res = await f.fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
     body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
@@ -57,12 +54,8 @@ async function run<TDoc extends TypedDocumentString<any, any>>(document: TDoc, .
 }
 
 /** Upstream requests other than /metadata, as 'METHOD /path' (query strings dropped). */
-const calls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
-
-async function direct(path: string): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${upstream.baseUrl}/${path}`);
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const calls = () => f.calls().map(methodAndPath);
+const direct = (path: string) => f.direct<Json>('hospital', path);
 
 const SYSTEM = 'urn:test:typed-mutations';
 let serial = 0;
@@ -86,14 +79,10 @@ async function createPatient(family: string, extra: Partial<PatientCreate> = {})
 }
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 5 });
-  gw = await startGateway({ hospital: upstream.baseUrl });
+  f = await startFixture({ sources: { hospital: { patients: 5 } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('CreatePatient (typed PatientCreate mutation)', () => {
   it('creates with one POST; the answer is what the upstream stored', async () => {
@@ -174,7 +163,7 @@ describe('CreatePatient (typed PatientCreate mutation)', () => {
 describe('CreateObservation referencing a patient', () => {
   it('stores the reference and resolves it; the patient then lists the observation', async () => {
     const patient = await createPatient('Observed');
-    upstream.resetRequests();
+    f.resetCalls();
 
     const data = await run(CreateObservationDocument, {
       res: {
@@ -211,7 +200,7 @@ describe('CreateObservation referencing a patient', () => {
 describe('UpdatePatient (typed PatientUpdate mutation) with ifMatch', () => {
   it('with the current version as ifMatch: one PUT, a new version upstream', async () => {
     const patient = await createPatient('Before');
-    upstream.resetRequests();
+    f.resetCalls();
 
     const data = await run(UpdatePatientDocument, { id: patient.id, res: newPatient('After', { gender: 'other' }), ifMatch: patient.versionId });
     const updated = data.PatientUpdate;
@@ -225,7 +214,7 @@ describe('UpdatePatient (typed PatientUpdate mutation) with ifMatch', () => {
     expect(stored.body).toMatchObject({ gender: 'other', name: [{ family: 'After' }], meta: { versionId: v2 } });
 
     // the ETag form of the new version works too
-    upstream.resetRequests();
+    f.resetCalls();
     const again = await run(UpdatePatientDocument, { id: patient.id, res: newPatient('Again'), ifMatch: `W/"${v2}"` });
     expect(again.PatientUpdate?.meta?.versionId).not.toBe(v2);
     expect(calls()).toEqual([`PUT /Patient/${patient.id}`]);
@@ -235,7 +224,7 @@ describe('UpdatePatient (typed PatientUpdate mutation) with ifMatch', () => {
     const patient = await createPatient('Stable');
     await run(UpdatePatientDocument, { id: patient.id, res: newPatient('Second'), ifMatch: patient.versionId });
     const current = (await direct(`Patient/${patient.id}`)).body;
-    upstream.resetRequests();
+    f.resetCalls();
 
     const res = await execute(UpdatePatientDocument, { id: patient.id, res: newPatient('Lost'), ifMatch: patient.versionId });
     expect(res.status).toBe(200);
@@ -260,13 +249,13 @@ describe('UpdatePatient (typed PatientUpdate mutation) with ifMatch', () => {
 describe('DeletePatient (typed PatientDelete mutation)', () => {
   it('one DELETE; a later read is NOT_FOUND through the gateway, and gone upstream', async () => {
     const patient = await createPatient('Doomed');
-    upstream.resetRequests();
+    f.resetCalls();
 
     const data = await run(DeletePatientDocument, { id: patient.id });
     expect(data.PatientDelete).toMatchObject({ resourceType: 'Patient', id: patient.id, sourceId: 'hospital' });
     expect(calls()).toEqual([`DELETE /Patient/${patient.id}`]);
 
-    upstream.resetRequests();
+    f.resetCalls();
     const read = await execute(PatientByIdDocument, { id: patient.id });
     expect(read.data?.Patient ?? null).toBeNull();
     expect(read.errors).toHaveLength(1);
@@ -279,7 +268,7 @@ describe('DeletePatient (typed PatientDelete mutation)', () => {
   it('with a stale ifMatch nothing is deleted; with the current one it is', async () => {
     const patient = await createPatient('Guarded');
     const updated = (await run(UpdatePatientDocument, { id: patient.id, res: newPatient('Guarded2') })).PatientUpdate;
-    upstream.resetRequests();
+    f.resetCalls();
 
     const stale = await execute(DeletePatientDocument, { id: patient.id, ifMatch: patient.versionId });
     expect(stale.data?.PatientDelete ?? null).toBeNull();
@@ -303,7 +292,7 @@ describe('PatientSearchPage (typed connection paging) over created patients', ()
     let cursor: VariablesOf<typeof PatientSearchPageDocument>['cursor'] = null;
     let pages = 0;
     do {
-      upstream.resetRequests();
+      f.resetCalls();
       const page: ResultOf<typeof PatientSearchPageDocument> = await run(PatientSearchPageDocument, { identifier: `${system}|`, count: 3, cursor });
       expect(calls()).toEqual(['GET /Patient']);
       const connection = page.PatientConnection;

@@ -1,5 +1,6 @@
 // Starts the real gateway (config -> app -> node:http on 127.0.0.1, ephemeral port) in front of given
 // upstream base URLs, and offers a tiny GraphQL-over-HTTP client that a test would write against it.
+import type { YogaLogger } from 'graphql-yoga';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 
@@ -26,6 +27,8 @@ export interface StartGatewayOptions {
   configFile?: object;
   /** Environment seen by the config (e.g. a key named by privateKeyEnv). */
   env?: Record<string, string>;
+  /** The gateway's logger (default: yoga's console logger at the configured level), e.g. one that captures lines. */
+  logger?: YogaLogger;
 }
 
 export async function startGateway(sources: Record<string, string>, opts: StartGatewayOptions = {}): Promise<GatewayHandle> {
@@ -37,7 +40,7 @@ export async function startGateway(sources: Record<string, string>, opts: StartG
     env: opts.env ?? {},
     readFile: () => JSON.stringify(opts.configFile ?? {}),
   });
-  const app = createApp(config);
+  const app = createApp(config, opts.logger);
   const url = await app.start();
   if (opts.waitReady ?? true) await app.whenReady();
   return {

@@ -1,7 +1,7 @@
 // Starts a real FHIR R4 upstream (Medplum's in-memory repository + router over node:http) on
 // 127.0.0.1, an ephemeral port, seeded with deterministic synthetic data. Remember to close() it.
 import { startMemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import type { MemoryFhirServer, MemoryFhirServerOptions } from '../../src/demo/memory-fhir-server.ts';
+import type { CapabilityEdit, MemoryFhirServer, MemoryFhirServerOptions } from '../../src/demo/memory-fhir-server.ts';
 
 export interface StartUpstreamOptions {
   patients?: number;   // default 10
@@ -10,6 +10,10 @@ export interface StartUpstreamOptions {
   latencyMs?: number;
   basePath?: string;
   resources?: object[];
+  /** Edits the CapabilityStatement served at /metadata (a server that supports less). */
+  capabilities?: CapabilityEdit;
+  /** Access control: called with each request's Authorization header; false answers 401. */
+  authorize?: (authorizationHeader: string | undefined) => boolean;
 }
 
 export function startUpstream(opts: StartUpstreamOptions = {}): Promise<MemoryFhirServer> {
@@ -21,5 +25,7 @@ export function startUpstream(opts: StartUpstreamOptions = {}): Promise<MemoryFh
   if (opts.latencyMs !== undefined) options.latencyMs = opts.latencyMs;
   if (opts.basePath !== undefined) options.basePath = opts.basePath;
   if (opts.resources) options.resources = opts.resources;
+  if (opts.capabilities) options.capabilities = opts.capabilities;
+  if (opts.authorize) options.authorize = opts.authorize;
   return startMemoryFhirServer(options);
 }

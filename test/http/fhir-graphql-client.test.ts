@@ -6,7 +6,6 @@
 import type { ResultOf, VariablesOf } from '@graphql-typed-document-node/core';
 import { createClient, NetworkError, serverAudits, type AuditResult, type Client } from 'graphql-http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import {
   CreatePatientDocument,
   DeletePatientDocument,
@@ -18,14 +17,12 @@ import {
   UpdatePatientDocument,
 } from '../gql/graphql.ts';
 import type { PatientFocusFragment, TypedDocumentString } from '../gql/graphql.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { methodAndPath, startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
 const PATIENTS = 10;
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
+let f: Fixture;
 /** graphql-http client for the system level, [base]/$graphql. */
 let system: Client;
 
@@ -68,36 +65,31 @@ async function run<TDoc extends TypedDocumentString<any, any>>(client: Client, d
  */
 const INSTANCE_FOCUS = `query InstanceFocus($obsCount: Int) { ...PatientFocus }\n${PatientFocusFragmentDoc.toString()}`;
 
-const instanceClient = (path: string) => createClient({ url: `${gw.url}/fhir/${path}/$graphql` });
+const instanceClient = (path: string) => createClient({ url: `${f.url}/fhir/${path}/$graphql` });
 
 /** Plain GET with the GraphQL parameters in the query string, as a FHIR client invokes the operation. */
 async function get(path: string, params: { query: string; variables?: object; operationName?: string }): Promise<{ status: number; contentType: string | null; body: Json }> {
   const search = new URLSearchParams({ query: params.query });
   if (params.variables) search.set('variables', JSON.stringify(params.variables));
   if (params.operationName) search.set('operationName', params.operationName);
-  const res = await fetch(`${gw.url}${path}?${search}`);
+  const res = await fetch(`${f.url}${path}?${search}`);
   return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as Json };
 }
 
-async function direct(path: string): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${upstream.baseUrl}/${path}`);
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const direct = (path: string) => f.direct<Json>('hospital', path);
 
 /** Upstream requests other than /metadata, as 'METHOD /path'. */
-const calls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
+const calls = () => f.calls().map(methodAndPath);
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: PATIENTS });
-  gw = await startGateway({ hospital: upstream.baseUrl });
-  system = createClient({ url: `${gw.url}/fhir/$graphql` });
+  f = await startFixture({ sources: { hospital: { patients: PATIENTS } } });
+  system = createClient({ url: `${f.url}/fhir/$graphql` });
 });
 afterAll(async () => {
   system?.dispose();
-  await gw?.stop();
-  await upstream?.close();
+  await f?.stop();
 });
-beforeEach(() => upstream.resetRequests());
+beforeEach(() => f.resetCalls());
 
 describe('graphql-http client at the system level [base]/$graphql', () => {
   it('read: PatientById with variables, exactly the upstream data, one upstream read', async () => {
@@ -125,7 +117,7 @@ describe('graphql-http client at the system level [base]/$graphql', () => {
     let cursor: VariablesOf<typeof PatientSearchPageDocument>['cursor'] = null;
     let pages = 0;
     do {
-      upstream.resetRequests();
+      f.resetCalls();
       const page: ResultOf<typeof PatientSearchPageDocument> = await run(system, PatientSearchPageDocument, { count: 4, cursor });
       expect(calls()).toEqual(['GET /Patient']);
       expect(page.PatientConnection?.count).toBe(PATIENTS);
@@ -155,7 +147,7 @@ describe('graphql-http client at the system level [base]/$graphql', () => {
     expect(calls()).toEqual(['POST /Patient', 'POST /Patient']);
     expect((await direct(`Patient?identifier=${encodeURIComponent(`${system_}|${value}`)}`)).body['total']).toBe(1);
 
-    upstream.resetRequests();
+    f.resetCalls();
     const v1 = created?.meta?.versionId ?? '(none)';
     const updated = await run(system, UpdatePatientDocument, { id, res: { resourceType: 'Patient', name: [{ family: 'Updated' }] }, ifMatch: v1 });
     expect(updated.PatientUpdate?.name).toEqual([{ family: 'Updated', given: null }]);
@@ -166,7 +158,7 @@ describe('graphql-http client at the system level [base]/$graphql', () => {
     expect(calls()).toEqual([`PUT /Patient/${id}`, `PUT /Patient/${id}`]);
     expect((await direct(`Patient/${id}`)).body['name']).toEqual([{ family: 'Updated' }]);
 
-    upstream.resetRequests();
+    f.resetCalls();
     const deleted = await run(system, DeletePatientDocument, { id });
     expect(deleted.PatientDelete).toMatchObject({ resourceType: 'Patient', id, sourceId: 'hospital' });
     const read = await execute(system, PatientByIdDocument, { id });
@@ -181,7 +173,7 @@ describe('graphql-http client at the instance level [base]/Patient/[id]/$graphql
     const expected = await run(system, PatientFocusByIdDocument, { id: 'pat-0003', obsCount: 100 });
     expect(expected.Patient?.ObservationList?.length).toBeGreaterThan(0);
 
-    upstream.resetRequests();
+    f.resetCalls();
     const client = instanceClient('Patient/pat-0003');
     const res = await request<PatientFocusFragment>(client, { query: INSTANCE_FOCUS, variables: { obsCount: 100 }, operationName: 'InstanceFocus' });
     client.dispose();
@@ -253,10 +245,10 @@ describe('plain GET with query= at both levels', () => {
 // MUST fails its test; the SHOULD / MAY findings must be exactly the known ones listed here (with their reason), so
 // that a new one is noticed.
 const AUDITED: Array<{ label: string; url: () => string; known: Record<string, string> }> = [
-  { label: '/graphql', url: () => `${gw.url}/graphql`, known: {} },
+  { label: '/graphql', url: () => `${f.url}/graphql`, known: {} },
   {
     label: '/fhir/$graphql',
-    url: () => `${gw.url}/fhir/$graphql`,
+    url: () => `${f.url}/fhir/$graphql`,
     // The FHIR operation's result is application/json whatever the Accept header (use-fhir-graphql.ts), with the
     // status codes of application/graphql-response+json (request errors are 400), as a FHIR client expects.
     known: {

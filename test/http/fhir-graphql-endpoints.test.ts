@@ -1,9 +1,7 @@
 // The FHIR $graphql endpoints over real sockets: gateway -> Medplum FHIR server on loopback. Each answer is checked
 // against what /graphql gives for the same query (one pipeline), or against the upstream's own data.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
 interface Answer {
@@ -13,10 +11,7 @@ interface Answer {
   body: Json;
 }
 
-let upstream: MemoryFhirServer;
-let gw: GatewayHandle;
-
-const upstreamCalls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata'));
+let f: Fixture;
 
 async function answer(res: Response): Promise<Answer> {
   return { status: res.status, contentType: res.headers.get('content-type'), requestId: res.headers.get('x-request-id'), body: (await res.json()) as Json };
@@ -28,11 +23,11 @@ function get(path: string, params: { query?: string; variables?: object; operati
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined) search.set(key, typeof value === 'string' ? value : JSON.stringify(value));
   }
-  return fetch(`${gw.url}${path}?${search}`, { headers }).then(answer);
+  return fetch(`${f.url}${path}?${search}`, { headers }).then(answer);
 }
 
 function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(`${gw.url}${path}`, {
+  return fetch(`${f.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -40,7 +35,7 @@ function postJson(path: string, body: unknown, headers: Record<string, string> =
 }
 
 function postGraphql(path: string, query: string, headers: Record<string, string> = {}) {
-  return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/graphql', ...headers }, body: query }).then(answer);
+  return fetch(`${f.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/graphql', ...headers }, body: query }).then(answer);
 }
 
 /** The same request to /graphql, from a client that accepts application/graphql-response+json. */
@@ -56,15 +51,11 @@ const TWO_OPERATIONS = /* GraphQL */ `
 `;
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 12 });
   // maxDepth 6, so that a too-deep query is short to write; every other query here stays within it
-  gw = await startGateway({ hospital: upstream.baseUrl }, { configFile: { limits: { maxDepth: 6 } } });
+  f = await startFixture({ sources: { hospital: { patients: 12 } }, config: { limits: { maxDepth: 6 } } });
 });
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.resetRequests());
+afterAll(() => f?.stop());
+beforeEach(() => f.resetCalls());
 
 describe('system level [base]/$graphql', () => {
   const variables = { n: 4 };
@@ -104,9 +95,9 @@ describe('system level [base]/$graphql', () => {
   });
 
   it('runs a query written for HAPI / Medplum $graphql unchanged (GET and POST)', async () => {
-    const family = (await (await fetch(`${upstream.baseUrl}/Patient/pat-0003`)).json())['name'][0]['family'] as string;
+    const family = (await f.direct('hospital', 'Patient/pat-0003')).body['name'][0]['family'] as string;
     const query = `{ PatientList(name: "${family}") { id name { family given } } }`;
-    const expectedIds = ((await (await fetch(`${upstream.baseUrl}/Patient?name=${family}`)).json())['entry'] as Json[]).map((e) => e['resource']['id']);
+    const expectedIds = ((await f.direct('hospital', `Patient?name=${family}`)).body['entry'] as Json[]).map((e) => e['resource']['id']);
 
     const viaGet = await get('/fhir/$graphql', { query });
     const viaPost = await postJson('/fhir/$graphql', { query });
@@ -139,14 +130,14 @@ describe('instance level [base]/[Type]/[id]/$graphql', () => {
 
   it('GET: the resource is the root of the query, with reverse references, as Patient(id:) would give it', async () => {
     const expected = await viaGraphql({ query: `{ Patient(id: "pat-0003") ${FOCUS_QUERY} }` });
-    upstream.resetRequests();
+    f.resetCalls();
     const res = await get('/fhir/Patient/pat-0003/$graphql', { query: FOCUS_QUERY });
     expect(res.status).toBe(200);
     expect(res.contentType).toBe('application/json; charset=utf-8');
     expect(res.body).toEqual({ data: expected.body['data']['Patient'] });
     expect(res.body['data']['ObservationList'].length).toBeGreaterThan(0);
     expect(res.body['data']['ObservationList'].every((o: Json) => o['subject']['reference'] === 'Patient/pat-0003')).toBe(true);
-    expect(upstreamCalls()).toHaveLength(2); // the read and one reverse-reference search, batched as on /graphql
+    expect(f.calls()).toHaveLength(2); // the read and one reverse-reference search, batched as on /graphql
   });
 
   it('POST with a fragment spread at the top level, variables and operationName', async () => {
@@ -161,7 +152,7 @@ describe('instance level [base]/[Type]/[id]/$graphql', () => {
     const res = await postJson('/fhir/Patient/pat-0004/$graphql', { query, variables: { n: 2 }, operationName: 'Focus' });
     expect(res.status).toBe(200);
     expect(res.body['errors']).toBeUndefined();
-    const patient = (await (await fetch(`${upstream.baseUrl}/Patient/pat-0004`)).json()) as Json;
+    const patient = (await f.direct<Json>('hospital', 'Patient/pat-0004')).body;
     expect(res.body['data']).toEqual({
       id: 'pat-0004',
       gender: patient['gender'],
@@ -253,7 +244,7 @@ describe('instance level [base]/[Type]/[id]/$graphql', () => {
       expect(res.requestId).toBe('req-1');
       expect(res.body).toEqual({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', code })] });
     }
-    expect(upstreamCalls()).toHaveLength(0);
+    expect(f.calls()).toHaveLength(0);
   });
 });
 
@@ -278,7 +269,7 @@ describe('one pipeline: HTTP errors and limits as on /graphql', () => {
   });
 
   it('a wrong method is 405 with Allow, as on /graphql', async () => {
-    const res = await fetch(`${gw.url}/fhir/$graphql`, { method: 'PUT', body: '{}' });
+    const res = await fetch(`${f.url}/fhir/$graphql`, { method: 'PUT', body: '{}' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, POST');
     expect(((await res.json()) as Json)['errors'][0]['extensions']['code']).toBe('BAD_REQUEST');
@@ -295,16 +286,16 @@ describe('one pipeline: HTTP errors and limits as on /graphql', () => {
     expect(instance.status).toBe(400);
     expect(instance.body['errors']).toHaveLength(1);
     expect(instance.body['errors'][0]['extensions']).toEqual(expect.objectContaining({ code: 'QUERY_TOO_DEEP', limit: 6, actual: 7 }));
-    expect(upstreamCalls()).toHaveLength(0);
+    expect(f.calls()).toHaveLength(0);
   });
 
   it('/graphql still answers as before; the REST shim answers beside $graphql, unknown paths under /fhir are 404', async () => {
-    const res = await gw.gql('{ Patient(id: "pat-0001") { id sourceId } }');
+    const res = await f.gql('{ Patient(id: "pat-0001") { id sourceId } }');
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ Patient: { id: 'pat-0001', sourceId: 'hospital' } });
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
-    expect((await fetch(`${gw.url}/fhir/Patient/pat-0001`)).status).toBe(200);
-    const unknown = await fetch(`${gw.url}/fhir/NoSuchType/x`);
+    expect((await fetch(`${f.url}/health`)).status).toBe(200);
+    expect((await fetch(`${f.url}/fhir/Patient/pat-0001`)).status).toBe(200);
+    const unknown = await fetch(`${f.url}/fhir/NoSuchType/x`);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
   });

@@ -1,30 +1,21 @@
 // Batching details over a real FHIR server: URL-length chunking of _id and reference batches, order
 // restored, per-parent splitting by the search parameter's element, and next-link following.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import { splitByReference } from '../../src/loaders/split-by-reference.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 type Json = Record<string, any>;
-let upstream: MemoryFhirServer;
-let small: GatewayHandle;
-
-const calls = () => upstream.requests.filter((r) => !r.url.endsWith('/metadata'));
+let small: Fixture;
 
 beforeAll(async () => {
-  upstream = await startUpstream({ patients: 40 });
   // a tiny URL budget and page size force several chunks and several pages
-  small = await startGateway({ demo: upstream.baseUrl }, { configFile: { limits: { maxUrlLength: 256, maxCount: 25, defaultCount: 20 } } });
+  small = await startFixture({ sources: { demo: { patients: 40 } }, config: { limits: { maxUrlLength: 256, maxCount: 25, defaultCount: 20 } } });
 });
-afterAll(async () => {
-  await small?.stop();
-  await upstream?.close();
-});
+afterAll(() => small?.stop());
 
 describe('batching under a small URL budget', () => {
   it('splits a batch into URL-sized chunks, asks for each target once, and gives each parent its own', async () => {
-    upstream.resetRequests();
+    small.resetCalls();
     const res = await small.gql(`{ PatientList(_count: 25, _sort: "family") { id
       generalPractitioner { reference resource { ... on Practitioner { id } } }
       ConditionList(_reference: subject, _count: 25) { subject { reference } } } }`);
@@ -35,24 +26,24 @@ describe('batching under a small URL budget', () => {
       for (const gp of p['generalPractitioner']) expect(`Practitioner/${gp.resource.id}`).toBe(gp.reference);
       for (const c of p['ConditionList']) expect(c.subject.reference).toBe(`Patient/${p['id']}`);
     }
-    const chunks = calls().filter((r) => r.url.startsWith('/Condition?') && !r.url.includes('_offset=')); // first pages
+    const chunks = small.calls().filter((r) => r.url.startsWith('/Condition?') && !r.url.includes('_offset=')); // first pages
     expect(chunks.length).toBeGreaterThan(1);
-    for (const r of chunks) expect(upstream.baseUrl.length + r.url.length).toBeLessThanOrEqual(256);
+    for (const r of chunks) expect(small.upstreams.demo!.baseUrl.length + r.url.length).toBeLessThanOrEqual(256);
     const requested = chunks.flatMap((r) => decodeURIComponent(/subject=([^&]*)/.exec(r.url)![1]!).split(','));
     expect(requested.sort()).toEqual(list.map((p) => `Patient/${p['id']}`).sort()); // each parent asked for once
   });
 
   it('follows next links of a batched reverse-reference search and splits per parent', async () => {
-    upstream.resetRequests();
+    small.resetCalls();
     const res = await small.gql(`{ PatientList(_count: 5) { id ObservationList(_reference: subject, _count: 25) { id subject { reference } } } }`);
     expect(res.errors).toBeUndefined();
     const list = (res.data as Json)['PatientList'] as Json[];
     for (const p of list) {
-      const direct = (await (await fetch(`${upstream.baseUrl}/Observation?subject=Patient/${p['id']}`)).json()) as Json;
+      const direct = (await small.direct<Json>('demo', `Observation?subject=Patient/${p['id']}`)).body;
       expect(p['ObservationList'].map((o: Json) => o.id).sort()).toEqual(direct['entry'].map((e: Json) => e.resource.id).sort());
       for (const o of p['ObservationList']) expect(o.subject.reference).toBe(`Patient/${p['id']}`);
     }
-    const obsCalls = calls().filter((r) => r.url.startsWith('/Observation?'));
+    const obsCalls = small.calls().filter((r) => r.url.startsWith('/Observation?'));
     expect(obsCalls.some((r) => r.url.includes('_offset='))).toBe(true); // paged with next links (page size 25)
   });
 });

@@ -3,10 +3,9 @@
 // case), and with TWO upstreams (reads and searches fan out through `/fhir`, creates go through `/fhir/{sourceId}`).
 // Every result is checked against the upstreams' own REST APIs and request logs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
 import {
   SETUPS, bodyOfHttpError, expectGatewayUrls, expectSorted, failure, fhirclientFor, identifierQuery, matchesOf, newPatient,
-  startTwoSources, upstreamCalls, upstreamRead, upstreamSearch, upstreamUnion, upstreamWrites, urlsOf,
+  startTwoSources, upstreamCalls, upstreamSearch, upstreamUnion, upstreamWrites, urlsOf,
   type Bundle, type FhirClient, type OperationOutcome, type Patient, type Resource, type Setup,
 } from './helpers.ts';
 
@@ -52,13 +51,11 @@ describe.each(SETUPS)('fhirclient through the gateway (%s)', (_name, start) => {
   let client: FhirClient;
   /** The client that creates: the same as `client` with one source, one for `/fhir/{sourceId}` with two. */
   let writer: FhirClient;
-  let writeUpstream: MemoryFhirServer;
 
   beforeAll(async () => {
     s = await start();
     client = fhirclientFor(s.base);
     writer = fhirclientFor(s.writeBase);
-    writeUpstream = s.upstreams[s.writeSource]!;
   });
   afterAll(async () => {
     await s?.stop();
@@ -83,10 +80,10 @@ describe.each(SETUPS)('fhirclient through the gateway (%s)', (_name, start) => {
   });
 
   it("request('Patient/id') reads the upstream's resource; with includeResponse its ETag", async () => {
-    for (const [sourceId, upstream] of Object.entries(s.upstreams)) {
+    for (const sourceId of Object.keys(s.upstreams)) {
       const id = `${sourceId}-pat-0005`;
       const p = await client.request<Patient>(`Patient/${id}`);
-      expect(p).toEqual((await upstreamRead(upstream, `Patient/${id}`)).body);
+      expect(p).toEqual((await s.direct(sourceId, `Patient/${id}`)).body);
       const { body, response } = await client.request<WithResponse<Patient>>({ url: `Patient/${id}`, includeResponse: true });
       expect(body).toEqual(p);
       expect(response.status).toBe(200);
@@ -156,38 +153,38 @@ describe.each(SETUPS)('fhirclient through the gateway (%s)', (_name, start) => {
     for (const o of observations) {
       expect(o.subject.resourceType).toBe('Patient');
       const [prefix] = o.id!.split('-');
-      expect(o.subject).toEqual((await upstreamRead(s.upstreams[prefix!]!, `Patient/${o.subject.id}`)).body);
+      expect(o.subject).toEqual((await s.direct(prefix!, `Patient/${o.subject.id}`)).body);
     }
   });
 
   it('create() sends one POST to the source; the answer is 201 with a Location at the gateway', async () => {
-    const before = upstreamCalls(writeUpstream, 'POST', '/Patient');
+    const before = upstreamCalls(s, s.writeSource, 'POST', '/Patient');
     const resource = newPatient('fc-create');
     const { body, response } = withBody(await writer.create<Patient, { includeResponse: true }>(fc(resource), { includeResponse: true }));
     expect(response.status).toBe(201);
     expect(body).toMatchObject({ ...resource, id: expect.any(String), meta: { versionId: expect.any(String) } });
     expect(response.headers.get('location')).toBe(`${s.writeBase}/Patient/${body.id}/_history/${body.meta!.versionId}`);
     expectGatewayUrls(s, [response.headers.get('location')]);
-    expect(upstreamCalls(writeUpstream, 'POST', '/Patient')).toBe(before + 1);
-    expect((await upstreamRead(writeUpstream, `Patient/${body.id}`)).body).toEqual(body);
+    expect(upstreamCalls(s, s.writeSource, 'POST', '/Patient')).toBe(before + 1);
+    expect((await s.direct(s.writeSource, `Patient/${body.id}`)).body).toEqual(body);
     expect(await client.request<Patient>(`Patient/${body.id}`)).toEqual(body);
   });
 
   it('create() with If-None-Exist, repeated, leaves exactly one resource; one POST per call, none sent twice', async () => {
     const resource = newPatient('fc-cond');
     const options = { includeResponse: true as const, headers: { 'If-None-Exist': identifierQuery(resource) } };
-    const writesBefore = Object.fromEntries(Object.entries(s.upstreams).map(([id, u]) => [id, upstreamWrites(u).length]));
+    const writesBefore = Object.fromEntries(Object.keys(s.upstreams).map((id) => [id, upstreamWrites(s, id).length]));
     const first = withBody(await writer.create<Patient, typeof options>(fc(resource), options));
     const second = withBody(await writer.create<Patient, typeof options>(fc(resource), options));
     expect(first.response.status).toBe(201);
     expect(second.response.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
-    expect((await upstreamSearch(writeUpstream, `Patient?${identifierQuery(resource)}`)).map((r) => r.id)).toEqual([first.body.id]);
+    expect((await upstreamSearch(s, s.writeSource, `Patient?${identifierQuery(resource)}`)).map((r) => r.id)).toEqual([first.body.id]);
     const found = await client.request<Bundle>(`Patient?${identifierQuery(resource)}`);
     expect(found.total).toBe(1);
     expect(matchesOf(found).map((e) => e.resource!.id)).toEqual([first.body.id]);
-    for (const [id, u] of Object.entries(s.upstreams)) {
-      expect(upstreamWrites(u).slice(writesBefore[id]!)).toEqual(id === s.writeSource ? ['POST /Patient', 'POST /Patient'] : []);
+    for (const id of Object.keys(s.upstreams)) {
+      expect(upstreamWrites(s, id).slice(writesBefore[id]!)).toEqual(id === s.writeSource ? ['POST /Patient', 'POST /Patient'] : []);
     }
   });
 
@@ -196,7 +193,7 @@ describe.each(SETUPS)('fhirclient through the gateway (%s)', (_name, start) => {
     const { body: read, response } = await client.request<WithResponse<Patient>>({ url: `Patient/${p.id}`, includeResponse: true });
     const etag = response.headers.get('etag')!;
     expect(etag).toBe(`W/"${p.meta!.versionId}"`);
-    const putsBefore = upstreamCalls(writeUpstream, 'PUT', `/Patient/${p.id}`);
+    const putsBefore = upstreamCalls(s, s.writeSource, 'PUT', `/Patient/${p.id}`);
 
     const updated = withBody(
       await client.update<Patient, { includeResponse: true; headers: Record<string, string> }>(
@@ -209,28 +206,28 @@ describe.each(SETUPS)('fhirclient through the gateway (%s)', (_name, start) => {
     expect(updated.response.headers.get('etag')).toBe(`W/"${updated.body.meta!.versionId}"`);
 
     expectOutcome(await failure<HttpError>(() => client.update(fc({ ...read, gender: 'male' }), { headers: { 'If-Match': etag } })), 412);
-    expect((await upstreamRead(writeUpstream, `Patient/${p.id}`)).body).toMatchObject({ gender: 'female', meta: { versionId: updated.body.meta!.versionId } });
-    expect(upstreamCalls(writeUpstream, 'PUT', `/Patient/${p.id}`)).toBe(putsBefore + 2);
+    expect((await s.direct(s.writeSource, `Patient/${p.id}`)).body).toMatchObject({ gender: 'female', meta: { versionId: updated.body.meta!.versionId } });
+    expect(upstreamCalls(s, s.writeSource, 'PUT', `/Patient/${p.id}`)).toBe(putsBefore + 2);
   });
 
   it('patch() applies a JSON Patch; with a stale If-Match it is 412', async () => {
     const p = await created('fc-patch');
     const patched = await client.patch<Patient>(`Patient/${p.id}`, [{ op: 'replace', path: '/gender', value: 'unknown' }]);
     expect(patched.gender).toBe('unknown');
-    expect((await upstreamRead(writeUpstream, `Patient/${p.id}`)).body).toMatchObject({ gender: 'unknown' });
+    expect((await s.direct(s.writeSource, `Patient/${p.id}`)).body).toMatchObject({ gender: 'unknown' });
     expectOutcome(
       await failure<HttpError>(() => client.patch(`Patient/${p.id}`, [{ op: 'replace', path: '/gender', value: 'male' }], { headers: { 'If-Match': `W/"${p.meta!.versionId}"` } })),
       412,
     );
-    expect(upstreamCalls(writeUpstream, 'PATCH', `/Patient/${p.id}`)).toBe(2);
+    expect(upstreamCalls(s, s.writeSource, 'PATCH', `/Patient/${p.id}`)).toBe(2);
   });
 
   it('delete() removes the resource; a read then is an HttpError 404 with an OperationOutcome', async () => {
     const p = await created('fc-delete');
     const answer = await client.delete<OperationOutcome>(`Patient/${p.id}`);
     expect(answer.resourceType).toBe('OperationOutcome');
-    expect(upstreamCalls(writeUpstream, 'DELETE', `/Patient/${p.id}`)).toBe(1);
-    expect((await upstreamRead(writeUpstream, `Patient/${p.id}`)).status).toBe(404);
+    expect(upstreamCalls(s, s.writeSource, 'DELETE', `/Patient/${p.id}`)).toBe(1);
+    expect((await s.direct(s.writeSource, `Patient/${p.id}`)).status).toBe(404);
     expectOutcome(await failure<HttpError>(() => client.request(`Patient/${p.id}`)), 404, 'not-found');
   });
 
@@ -258,18 +255,18 @@ describe('fhirclient through the gateway (two sources only)', () => {
   });
 
   it('a create through /fhir is refused (not-supported, naming /fhir/{sourceId}) and reaches no source', async () => {
-    const writes = Object.values(s.upstreams).map((u) => upstreamWrites(u).length);
+    const writes = Object.keys(s.upstreams).map((id) => upstreamWrites(s, id).length);
     const outcome = expectOutcome(await failure<HttpError>(() => client.create(fc(newPatient('fc-nowhere')))), 400, 'not-supported');
     expect(outcome.issue[0]!.diagnostics).toContain(`${s.base}/{sourceId}/Patient`);
-    expect(Object.values(s.upstreams).map((u) => upstreamWrites(u).length)).toEqual(writes);
+    expect(Object.keys(s.upstreams).map((id) => upstreamWrites(s, id).length)).toEqual(writes);
   });
 
   it('updates and deletes through /fhir reach the one source that has the resource', async () => {
     const p = (await fhirclientFor(`${s.base}/a`).create(fc(newPatient('fc-owner')))) as Patient;
-    const before = { a: upstreamWrites(s.upstreams['a']!).length, b: upstreamWrites(s.upstreams['b']!).length };
+    const before = { a: upstreamWrites(s, 'a').length, b: upstreamWrites(s, 'b').length };
     await client.update(fc({ ...p, gender: 'female' }));
     await client.delete(`Patient/${p.id}`);
-    expect(upstreamWrites(s.upstreams['a']!).slice(before.a)).toEqual([`PUT /Patient/${p.id}`, `DELETE /Patient/${p.id}`]);
-    expect(upstreamWrites(s.upstreams['b']!).slice(before.b)).toEqual([]);
+    expect(upstreamWrites(s, 'a').slice(before.a)).toEqual([`PUT /Patient/${p.id}`, `DELETE /Patient/${p.id}`]);
+    expect(upstreamWrites(s, 'b').slice(before.b)).toEqual([]);
   });
 });

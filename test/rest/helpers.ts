@@ -5,9 +5,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import smart from 'fhirclient';
 import { expect } from 'vitest';
-import type { MemoryFhirServer } from '../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../helpers/gateway.ts';
-import { startUpstream } from '../helpers/upstream.ts';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
 
 /** fhirclient's Client (the type its Node entry's `smart(req, res).client(...)` returns). */
 export type FhirClient = ReturnType<ReturnType<typeof smart>['client']>;
@@ -44,65 +42,35 @@ export interface OperationOutcome {
   issue: Array<{ severity: string; code: string; diagnostics?: string; details?: { text?: string } }>;
 }
 
-/** One gateway with its upstreams, as a client sees it. */
-export interface Setup {
+/** One gateway with its upstreams (the test fixture), as a client sees it. */
+export interface Setup extends Fixture {
   readonly name: string;
-  readonly gw: GatewayHandle;
-  readonly upstreams: Readonly<Record<string, MemoryFhirServer>>;
-  /** `${gw.url}/fhir`: the base every client reads and searches through. */
+  /** `${url}/fhir`: the base every client reads and searches through. */
   readonly base: string;
   /** The source creates go to, and the base a create is sent to (`/fhir` with one source, `/fhir/{id}` with two). */
   readonly writeSource: string;
   readonly writeBase: string;
   /** The gateway URL of a resource of a source, as the gateway's fullUrls spell it. */
   fullUrl(sourceId: string, path: string): string;
-  stop(): Promise<void>;
 }
 
 /** Seeded patients per source (ids `a-pat-0001`..., `b-pat-0001`...). */
 export const SEEDED = { a: 25, b: 20 } as const;
 
-/** The done-when case: the gateway over ONE real upstream, clients pointed at `${gw.url}/fhir`. */
+/** The done-when case: the gateway over ONE real upstream, clients pointed at `${url}/fhir`. */
 export async function startOneSource(): Promise<Setup> {
-  const a = await startUpstream({ patients: SEEDED.a, idPrefix: 'a', seed: 3 });
-  const gw = await startGateway({ a: a.baseUrl });
-  const base = `${gw.url}/fhir`;
-  return {
-    name: 'one source',
-    gw,
-    upstreams: { a },
-    base,
-    writeSource: 'a',
-    writeBase: base,
-    fullUrl: (_sourceId, path) => `${base}/${path}`,
-    async stop() {
-      await gw.stop();
-      await a.close();
-    },
-  };
+  const f = await startFixture({ sources: { a: { patients: SEEDED.a, idPrefix: 'a', seed: 3 } } });
+  const base = `${f.url}/fhir`;
+  return { ...f, name: 'one source', base, writeSource: 'a', writeBase: base, fullUrl: (_sourceId, path) => `${base}/${path}` };
 }
 
 /** Two sources: reads and searches through `/fhir` (fan-out), creates through `/fhir/b`. */
 export async function startTwoSources(): Promise<Setup> {
-  const [a, b] = await Promise.all([
-    startUpstream({ patients: SEEDED.a, idPrefix: 'a', seed: 3 }),
-    startUpstream({ patients: SEEDED.b, idPrefix: 'b', seed: 4 }),
-  ]);
-  const gw = await startGateway({ a: a.baseUrl, b: b.baseUrl });
-  const base = `${gw.url}/fhir`;
-  return {
-    name: 'two sources',
-    gw,
-    upstreams: { a, b },
-    base,
-    writeSource: 'b',
-    writeBase: `${base}/b`,
-    fullUrl: (sourceId, path) => `${base}/${sourceId}/${path}`,
-    async stop() {
-      await gw.stop();
-      await Promise.all([a.close(), b.close()]);
-    },
-  };
+  const f = await startFixture({
+    sources: { a: { patients: SEEDED.a, idPrefix: 'a', seed: 3 }, b: { patients: SEEDED.b, idPrefix: 'b', seed: 4 } },
+  });
+  const base = `${f.url}/fhir`;
+  return { ...f, name: 'two sources', base, writeSource: 'b', writeBase: `${base}/b`, fullUrl: (sourceId, path) => `${base}/${sourceId}/${path}` };
 }
 
 export const SETUPS = [
@@ -110,35 +78,27 @@ export const SETUPS = [
   ['two sources', startTwoSources],
 ] as const;
 
-/** A search straight against one upstream's REST API (every match: the memory server pages only with `_count`). */
-export async function upstreamSearch(upstream: MemoryFhirServer, query: string): Promise<Resource[]> {
-  const res = await fetch(`${upstream.baseUrl}/${query}`);
+/** A search straight against one source's upstream (every match: the memory server pages only with `_count`). */
+export async function upstreamSearch(setup: Setup, sourceId: string, query: string): Promise<Resource[]> {
+  const res = await setup.direct<Bundle>(sourceId, query);
   expect(res.status).toBe(200);
-  const bundle = (await res.json()) as Bundle;
-  return (bundle.entry ?? []).map((e) => e.resource!);
+  return (res.body.entry ?? []).map((e) => e.resource!);
 }
 
 /** Every match of `query` in every upstream of the setup, as the union a fan-out search must return. */
 export async function upstreamUnion(setup: Setup, query: string): Promise<Array<{ sourceId: string; resource: Resource }>> {
   const all = await Promise.all(
-    Object.entries(setup.upstreams).map(async ([sourceId, u]) => (await upstreamSearch(u, query)).map((resource) => ({ sourceId, resource }))),
+    Object.keys(setup.upstreams).map(async (sourceId) => (await upstreamSearch(setup, sourceId, query)).map((resource) => ({ sourceId, resource }))),
   );
   return all.flat();
 }
 
-/** A read straight against an upstream: status and body. */
-export async function upstreamRead(upstream: MemoryFhirServer, path: string): Promise<{ status: number; body: Resource }> {
-  const res = await fetch(`${upstream.baseUrl}/${path}`);
-  return { status: res.status, body: (await res.json()) as Resource };
-}
+/** How many requests of `method` to exactly `path` (e.g. `/Patient`) a source's upstream received. */
+export const upstreamCalls = (setup: Setup, sourceId: string, method: string, path: string): number =>
+  setup.calls(sourceId).filter((r) => r.method === method && r.url === path).length;
 
-/** How many requests of `method` to exactly `path` (e.g. `/Patient`) an upstream received. */
-export const upstreamCalls = (upstream: MemoryFhirServer, method: string, path: string): number =>
-  upstream.requests.filter((r) => r.method === method && r.url === path).length;
-
-/** Every method+path an upstream received that is not a GET (the writes), e.g. `POST /Patient`. */
-export const upstreamWrites = (upstream: MemoryFhirServer): string[] =>
-  upstream.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.url}`);
+/** Every method+path a source's upstream received that is not a GET (the writes), e.g. `POST /Patient`. */
+export const upstreamWrites = (setup: Setup, sourceId: string): string[] => setup.writes(sourceId).map((r) => `${r.method} ${r.url}`);
 
 /** Every URL a Bundle gives a client to follow: fullUrls, links and response locations. */
 export function urlsOf(bundle: Bundle): string[] {
@@ -148,7 +108,7 @@ export function urlsOf(bundle: Bundle): string[] {
   ];
 }
 
-/** Every URL is a gateway URL under `${gw.url}/fhir`, and none names an upstream's base. */
+/** Every URL is a gateway URL under `${url}/fhir`, and none names an upstream's base. */
 export function expectGatewayUrls(setup: Setup, urls: readonly (string | null | undefined)[]): void {
   for (const url of urls) {
     expect(url, 'a URL the client was given').toEqual(expect.any(String));

@@ -4,34 +4,28 @@
 // application/fhir+json, and the gateway keeps serving after each.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import { calls, expectOutcome, fhir, gatewayConfig, isMetadata, send, sourceConfig } from './rest-helpers.ts';
+import { isMetadata, startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, expectOutcome, fhir, send } from './rest-helpers.ts';
 
+let f: Fixture;
 let a: MemoryFhirServer;
-let b: MemoryFhirServer;
 /** a only */
 let one: GatewayHandle;
 /** a and b */
 let two: GatewayHandle;
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([startUpstream({ patients: 3, idPrefix: 'a' }), startUpstream({ patients: 3, idPrefix: 'b' })]);
-  one = await startGateway({}, { configFile: gatewayConfig([sourceConfig('a', a.baseUrl, { retries: 0 })]) });
-  two = await startGateway({}, { configFile: gatewayConfig([sourceConfig('a', a.baseUrl, { retries: 0 }), sourceConfig('b', b.baseUrl, { retries: 0 })]) });
+  const gateway = { ...EXACT, sourceDefaults: { ...EXACT.sourceDefaults, retries: 0 } };
+  f = await startFixture({ sources: { a: { patients: 3, idPrefix: 'a' }, b: { patients: 3, idPrefix: 'b' } }, only: ['a'], ...gateway });
+  a = f.upstreams.a!;
+  one = f.gateway;
+  two = await f.addGateway(gateway);
 });
 
-beforeEach(() => {
-  for (const u of [a, b]) {
-    u?.setFault(undefined);
-    u?.resetRequests();
-  }
-});
+beforeEach(() => f?.heal());
 
-afterAll(async () => {
-  await Promise.all([one, two].map((g) => g?.stop()));
-  await Promise.all([a, b].map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
 /** The gateway still answers a read and a search correctly. */
 async function stillServing(gw: GatewayHandle): Promise<void> {
@@ -83,8 +77,8 @@ describe.each([['one source', () => one], ['two sources', () => two]] as const)(
     const res = await fhir(`${gw.url}/fhir${c.path ? `/${c.path}` : ''}`, c.init);
     expectOutcome(res, c.status);
     if (c.allow !== undefined) expect(res.headers.get('allow')).toBe(c.allow);
-    expect(calls(a)).toHaveLength(0);
-    expect(calls(b)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
+    expect(f.calls('b')).toHaveLength(0);
     await stillServing(gw);
   });
 });
@@ -96,7 +90,7 @@ describe('bodies', () => {
     body.write('{"resourceType":"Patient","x":"', 0);
     const res = await fhir(`${one.url}/fhir/Patient`, { method: 'POST', headers: { ...J, 'content-length': String(size) }, body });
     expectOutcome(res, 413);
-    expect(calls(a)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
     await stillServing(one);
   });
 
@@ -112,7 +106,7 @@ describe('bodies', () => {
     });
     const res = await fhir(`${one.url}/fhir/Patient`, { method: 'POST', headers: J, body: stream, duplex: 'half' } as RequestInit);
     expectOutcome(res, 413);
-    expect(calls(a)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
     await stillServing(one);
   });
 

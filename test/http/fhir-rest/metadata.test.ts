@@ -5,9 +5,9 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from '@medp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFhirDefinitions } from '../../../src/demo/fhir-definitions.ts';
 import type { MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import { fhir, gatewayConfig, sourceConfig } from './rest-helpers.ts';
+import { startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, fhir } from './rest-helpers.ts';
 
 /** A statement without one resource type and without one Patient search parameter. */
 const without = (type: string, patientParam: string) => (statement: CapabilityStatement): CapabilityStatement => {
@@ -18,6 +18,7 @@ const without = (type: string, patientParam: string) => (statement: CapabilitySt
   return statement;
 };
 
+let f: Fixture;
 let m1: MemoryFhirServer;
 let m2: MemoryFhirServer;
 let gw: GatewayHandle;
@@ -26,20 +27,24 @@ let own: Record<'m1' | 'm2', CapabilityStatement>;
 
 beforeAll(async () => {
   ensureFhirDefinitions();
-  [m1, m2] = await Promise.all([startUpstream({ patients: 2, idPrefix: 'm' }), startUpstream({ patients: 2, idPrefix: 'n' })]);
-  m1.setCapabilities(without('Practitioner', 'gender'));
-  m2.setCapabilities(without('Organization', 'birthdate'));
-  own = {
-    m1: (await (await fetch(`${m1.baseUrl}/metadata`)).json()) as CapabilityStatement,
-    m2: (await (await fetch(`${m2.baseUrl}/metadata`)).json()) as CapabilityStatement,
-  };
-  gw = await startGateway({}, { configFile: gatewayConfig([sourceConfig('m1', m1.baseUrl), sourceConfig('m2', m2.baseUrl)]) });
+  f = await startFixture({
+    sources: {
+      m1: { patients: 2, idPrefix: 'm', capabilities: without('Practitioner', 'gender') },
+      m2: { patients: 2, idPrefix: 'n', capabilities: without('Organization', 'birthdate') },
+    },
+    async beforeGateway(upstreams) {
+      own = {
+        m1: (await (await fetch(`${upstreams.m1!.baseUrl}/metadata`)).json()) as CapabilityStatement,
+        m2: (await (await fetch(`${upstreams.m2!.baseUrl}/metadata`)).json()) as CapabilityStatement,
+      };
+    },
+    ...EXACT,
+  });
+  ({ m1, m2 } = f.upstreams as Record<'m1' | 'm2', MemoryFhirServer>);
+  gw = f.gateway;
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await Promise.all([m1, m2].map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
 const resources = (s: CapabilityStatement) => s.rest![0]!.resource ?? [];
 const typesOf = (s: CapabilityStatement) => new Set(resources(s).map((r) => r.type));
@@ -109,8 +114,7 @@ describe('GET /fhir/metadata', () => {
   });
 
   it('a create declared at /fhir for a type only one source serves goes there', async () => {
-    m1.resetRequests();
-    m2.resetRequests();
+    f.resetCalls();
     const res = await fhir(`${gw.url}/fhir/Practitioner`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Practitioner', name: [{ family: 'Declared' }] }) });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toMatch(new RegExp(`^${gw.url}/fhir/m2/Practitioner/${res.body.id}/_history/`));
@@ -119,8 +123,7 @@ describe('GET /fhir/metadata', () => {
   });
 
   it('is answered from what the sources declared, without asking them again', async () => {
-    m1.resetRequests();
-    m2.resetRequests();
+    f.resetCalls();
     await statement('metadata');
     await statement('m1/metadata');
     expect(m1.requests).toHaveLength(0);

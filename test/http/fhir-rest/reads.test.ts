@@ -4,53 +4,49 @@
 // paging links that point at the gateway.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import { calls, expectOutcome, fhir, gatewayConfig, linkOf, send, sourceConfig } from './rest-helpers.ts';
+import { startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, expectOutcome, fhir, linkOf, send } from './rest-helpers.ts';
 
 const META = { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' };
 const shared = (family: string) => ({ resourceType: 'Patient', id: 'shared-1', meta: { ...META }, name: [{ family }], gender: 'unknown' });
 
+let f: Fixture;
 let x: MemoryFhirServer;
-let y: MemoryFhirServer;
 /** x and y */
 let two: GatewayHandle;
 /** x only */
 let one: GatewayHandle;
 
 beforeAll(async () => {
-  [x, y] = await Promise.all([
-    startUpstream({ patients: 6, idPrefix: 'x', resources: [shared('FromX')] }),
-    startUpstream({ patients: 5, idPrefix: 'y', resources: [shared('FromY')] }),
-  ]);
-  two = await startGateway({}, { configFile: gatewayConfig([sourceConfig('x', x.baseUrl), sourceConfig('y', y.baseUrl)]) });
-  one = await startGateway({}, { configFile: gatewayConfig([sourceConfig('x', x.baseUrl)]) });
+  f = await startFixture({
+    sources: {
+      x: { patients: 6, idPrefix: 'x', resources: [shared('FromX')] },
+      y: { patients: 5, idPrefix: 'y', resources: [shared('FromY')] },
+    },
+    ...EXACT,
+  });
+  x = f.upstreams.x!;
+  two = f.gateway;
+  one = await f.addGateway({ only: ['x'], ...EXACT });
 });
 
-beforeEach(() => {
-  for (const u of [x, y]) {
-    u?.setFault(undefined);
-    u?.resetRequests();
-  }
-});
+beforeEach(() => f?.heal());
 
-afterAll(async () => {
-  await Promise.all([two, one].map((g) => g?.stop()));
-  await Promise.all([x, y].map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
-const direct = async (u: MemoryFhirServer, path: string) => (await fetch(`${u.baseUrl}/${path}`)).json();
+const direct = async (id: string, path: string) => (await f.direct(id, path)).body;
 
 describe('read', () => {
   it('one source: the upstream\'s resource, with ETag, Last-Modified and Content-Location at the gateway', async () => {
     const res = await fhir(`${one.url}/fhir/Patient/x-pat-0001`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
-    expect(res.body).toEqual(await direct(x, 'Patient/x-pat-0001'));
+    expect(res.body).toEqual(await direct('x', 'Patient/x-pat-0001'));
     expect(res.headers.get('etag')).toBe('W/"1"');
     expect(res.headers.get('last-modified')).toBe('Wed, 01 Jan 2025 00:00:00 GMT');
     expect(res.headers.get('content-location')).toBe(`${one.url}/fhir/Patient/x-pat-0001/_history/1`);
-    expect(calls(x).map((r) => `${r.method} ${r.url}`)).toEqual(['GET /Patient/x-pat-0001', 'GET /Patient/x-pat-0001']); // ours + direct()
+    expect(f.calls('x').map((r) => `${r.method} ${r.url}`)).toEqual(['GET /Patient/x-pat-0001', 'GET /Patient/x-pat-0001']); // ours + direct()
   });
 
   it('two sources: the one that has it answers; Content-Location names that source', async () => {
@@ -59,8 +55,8 @@ describe('read', () => {
     expect(res.body.id).toBe('y-pat-0002');
     expect(res.headers.get('etag')).toBe('W/"1"');
     expect(res.headers.get('content-location')).toBe(`${two.url}/fhir/y/Patient/y-pat-0002/_history/1`);
-    expect(calls(x)).toHaveLength(1);
-    expect(calls(y)).toHaveLength(1);
+    expect(f.calls('x')).toHaveLength(1);
+    expect(f.calls('y')).toHaveLength(1);
     // the Content-Location reads that version again
     const again = await fhir(res.headers.get('content-location')!);
     expect(again.status).toBe(200);
@@ -93,8 +89,8 @@ describe('read', () => {
     const issues = expectOutcome(res, 409, 'multiple-matches');
     expect(issues[0]!.diagnostics).toContain('x');
     expect(issues[0]!.diagnostics).toContain('y');
-    expect(calls(x)).toHaveLength(1);
-    expect(calls(y)).toHaveLength(1);
+    expect(f.calls('x')).toHaveLength(1);
+    expect(f.calls('y')).toHaveLength(1);
   });
 
   it('the same id through /fhir/{sourceId} is that source\'s resource, asking only it', async () => {
@@ -105,14 +101,14 @@ describe('read', () => {
     const fromY = await fhir(`${two.url}/fhir/y/Patient/shared-1`);
     expect(fromY.status).toBe(200);
     expect(fromY.body.name[0].family).toBe('FromY');
-    expect(calls(x)).toHaveLength(1);
-    expect(calls(y)).toHaveLength(1);
+    expect(f.calls('x')).toHaveLength(1);
+    expect(f.calls('y')).toHaveLength(1);
   });
 
   it('an unknown id is 404 OperationOutcome after asking every source once', async () => {
     expectOutcome(await fhir(`${two.url}/fhir/Patient/nobody-here`), 404, 'not-found');
-    expect(calls(x)).toHaveLength(1);
-    expect(calls(y)).toHaveLength(1);
+    expect(f.calls('x')).toHaveLength(1);
+    expect(f.calls('y')).toHaveLength(1);
     expectOutcome(await fhir(`${one.url}/fhir/Patient/nobody-here`), 404, 'not-found');
     expectOutcome(await fhir(`${two.url}/fhir/y/Patient/x-pat-0001`), 404, 'not-found');
   });
@@ -122,8 +118,8 @@ describe('read', () => {
       expectOutcome(await fhir(`${gw.url}/fhir/Patient/${id}`), 400);
       expectOutcome(await fhir(`${gw.url}/fhir/Patient/x-pat-0001/_history/${id}`), 400);
     }
-    expect(calls(x)).toHaveLength(0);
-    expect(calls(y)).toHaveLength(0);
+    expect(f.calls('x')).toHaveLength(0);
+    expect(f.calls('y')).toHaveLength(0);
   });
 });
 
@@ -147,18 +143,18 @@ describe('history', () => {
   });
 
   it('instance history: every version, newest first, from the source that has the resource', async () => {
-    const current = await direct(x, 'Patient/x-pat-0004');
-    const put = await fetch(`${x.baseUrl}/Patient/x-pat-0004`, send('PUT', { ...current, gender: 'other' }));
+    const current = await direct('x', 'Patient/x-pat-0004');
+    const put = await f.direct('x', 'Patient/x-pat-0004', send('PUT', { ...current, gender: 'other' }));
     expect(put.status).toBe(200);
-    x.resetRequests();
+    f.resetCalls('x');
     const res = await fhir(`${two.url}/fhir/Patient/x-pat-0004/_history`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
     expect(res.body).toMatchObject({ resourceType: 'Bundle', type: 'history' });
     expect(res.body.entry.map((e: any) => e.resource.gender)).toEqual(['other', current.gender]);
     expect(res.body.entry.map((e: any) => e.resource.id)).toEqual(['x-pat-0004', 'x-pat-0004']);
-    expect(calls(x).map((r) => r.url)).toEqual(['/Patient/x-pat-0004/_history']);
-    expect(calls(y).map((r) => r.url)).toEqual(['/Patient/x-pat-0004/_history']);
+    expect(f.calls('x').map((r) => r.url)).toEqual(['/Patient/x-pat-0004/_history']);
+    expect(f.calls('y').map((r) => r.url)).toEqual(['/Patient/x-pat-0004/_history']);
     // one source: the same
     const single = await fhir(`${one.url}/fhir/Patient/x-pat-0004/_history`);
     expect(single.status).toBe(200);
@@ -180,13 +176,12 @@ describe('history', () => {
     for (const link of res.body.link) expect(link.url.startsWith(`${two.url}/fhir/`), link.url).toBe(true);
     expect(res.body.link.map((l: any) => l.relation)).toEqual(['self', 'next', 'last']);
     expect(res.body.entry[0].fullUrl).toBe(`${two.url}/fhir/x/Patient/x-pat-0005/_history/3`);
-    x.resetRequests();
-    y.resetRequests();
+    f.resetCalls();
     const next = await fhir(linkOf(res.body, 'next')!);
     expect(next.status).toBe(200);
     expect(next.body.entry[0].resource.meta.versionId).toBe('2');
-    expect(calls(x).map((r) => r.url)).toEqual([`/${path}?_count=1&_offset=1`]);
-    expect(calls(y)).toHaveLength(0);
+    expect(f.calls('x').map((r) => r.url)).toEqual([`/${path}?_count=1&_offset=1`]);
+    expect(f.calls('y')).toHaveLength(0);
   });
 
   it('a history _cursor of another resource or a made-up one is 400, nothing sent', async () => {
@@ -194,41 +189,40 @@ describe('history', () => {
     serveHistory(x, `/${path}`, () => historyOf(x, path, []));
     const res = await fhir(`${two.url}/fhir/${path}`);
     const cursor = new URL(linkOf(res.body, 'next')!).searchParams.get('_cursor')!;
-    x.resetRequests();
-    y.resetRequests();
+    f.resetCalls();
     expectOutcome(await fhir(`${two.url}/fhir/Patient/x-pat-0006/_history?_cursor=${cursor}`), 400);
     expectOutcome(await fhir(`${two.url}/fhir/y/${path}?_cursor=${cursor}`), 400);
     expectOutcome(await fhir(`${two.url}/fhir/${path}?_cursor=not-a-cursor`), 400);
     const forged = Buffer.from(JSON.stringify({ s: 'x', l: 'Patient/x-pat-0005/_history/../../Observation' })).toString('base64url');
     expectOutcome(await fhir(`${two.url}/fhir/${path}?_cursor=${forged}`), 400);
-    expect(calls(x)).toHaveLength(0);
-    expect(calls(y)).toHaveLength(0);
+    expect(f.calls('x')).toHaveLength(0);
+    expect(f.calls('y')).toHaveLength(0);
   });
 
   it('type history with two sources serving the type is 400 asking for a source, nothing sent', async () => {
     const res = await fhir(`${two.url}/fhir/Patient/_history`);
     const issues = expectOutcome(res, 400);
     expect(issues[0]!.diagnostics).toContain('{sourceId}');
-    expect(calls(x)).toHaveLength(0);
-    expect(calls(y)).toHaveLength(0);
+    expect(f.calls('x')).toHaveLength(0);
+    expect(f.calls('y')).toHaveLength(0);
   });
 
   it('type history with one source (or the source in the path) is passed to it, links at the gateway', async () => {
     const path = 'Patient/_history';
     serveHistory(x, `/${path}`, () => historyOf(x, path, [{ fullUrl: `${x.baseUrl}/Patient/x-pat-0001`, resource: { resourceType: 'Patient', id: 'x-pat-0001' } }]));
     for (const [gw, prefix] of [[one, ''], [two, 'x/']] as const) {
-      x.resetRequests();
+      f.resetCalls('x');
       const res = await fhir(`${gw.url}/fhir/${prefix}${path}?_count=1`);
       expect(res.status).toBe(200);
       expect(res.body.type).toBe('history');
       expect(res.text).not.toContain(x.baseUrl);
       for (const link of res.body.link) expect(link.url.startsWith(`${gw.url}/fhir/${prefix}Patient/_history`), link.url).toBe(true);
       expect(res.body.entry[0].fullUrl).toBe(`${gw.url}/fhir/${prefix}Patient/x-pat-0001`);
-      expect(calls(x).map((r) => r.url)).toEqual([`/${path}?_count=1`]);
+      expect(f.calls('x').map((r) => r.url)).toEqual([`/${path}?_count=1`]);
       const next = await fhir(linkOf(res.body, 'next')!);
       expect(next.status).toBe(200);
-      expect(calls(x).map((r) => r.url)).toEqual([`/${path}?_count=1`, `/${path}?_count=1&_offset=1`]);
+      expect(f.calls('x').map((r) => r.url)).toEqual([`/${path}?_count=1`, `/${path}?_count=1&_offset=1`]);
     }
-    expect(calls(y)).toHaveLength(0);
+    expect(f.calls('y')).toHaveLength(0);
   });
 });

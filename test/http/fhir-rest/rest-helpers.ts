@@ -44,18 +44,14 @@ export function expectOutcome(res: FhirAnswer, status: number, issueCode?: strin
   return issues;
 }
 
-export const isMetadata = (url: string) => /\/metadata(\?|$)/.test(url);
-/** Requests an upstream received, its /metadata reads left out. */
-export const calls = (u: MemoryFhirServer) => u.requests.filter((r) => !isMetadata(r.url));
-
-/** Gateway config for sources without background capability reads or a circuit breaker (request counts stay exact). */
-export function sourceConfig(id: string, baseUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, baseUrl, circuitBreaker: { failureThreshold: 0 }, ...extra };
-}
-
-export function gatewayConfig(sources: object[], extra: Record<string, unknown> = {}): object {
-  return { capabilityRefreshMs: 0, limits: { requestTimeoutMs: 20_000 }, sources, ...extra };
-}
+/**
+ * startFixture()/addGateway() options for sources without background capability reads or a circuit breaker (request
+ * counts stay exact), and a generous request deadline. Spread it, then add to `sourceDefaults` what a file needs.
+ */
+export const EXACT = {
+  config: { capabilityRefreshMs: 0, limits: { requestTimeoutMs: 20_000 } },
+  sourceDefaults: { circuitBreaker: { failureThreshold: 0 } },
+} as const;
 
 export interface SearchEntry {
   fullUrl?: string;

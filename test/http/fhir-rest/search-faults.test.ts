@@ -5,11 +5,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { FaultAction, MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import {
-  calls, expectOutcome, fhir, gatewayConfig, held, isMetadata, matches, outcomes, sourceConfig, timed, type SearchBundle,
-} from './rest-helpers.ts';
+import { isMetadata, startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, expectOutcome, fhir, held, matches, outcomes, timed, type SearchBundle } from './rest-helpers.ts';
 
 const SIZES = { a: 12, b: 10, c: 8, lab: 6 } as const;
 type SourceId = keyof typeof SIZES;
@@ -26,6 +24,7 @@ function labOnly(statement: CapabilityStatement): CapabilityStatement {
   return statement;
 }
 
+let f: Fixture;
 let up: Record<SourceId, MemoryFhirServer>;
 let patients: Record<SourceId, any[]>;
 /** a, b, c; c has a short timeout; retries 0 */
@@ -36,35 +35,29 @@ let mixed: GatewayHandle;
 const always = (action: FaultAction) => (req: { url: string }) => (isMetadata(req.url) ? undefined : action);
 
 beforeAll(async () => {
-  const started = await Promise.all(IDS.map(async (id) => [id, await startUpstream({ patients: SIZES[id], seed: 3, idPrefix: id })] as const));
-  up = Object.fromEntries(started) as Record<SourceId, MemoryFhirServer>;
-  up.lab.setCapabilities(labOnly);
-  patients = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s], 'Patient')] as const))) as Record<SourceId, any[]>;
-  // Build each upstream's CapabilityStatement before the gateways' start-up probes (c has only 500 ms for it too).
-  await Promise.all(IDS.map(async (id) => (await fetch(`${up[id].baseUrl}/metadata`)).arrayBuffer()));
-  gw = await startGateway({}, {
-    configFile: gatewayConfig(
-      (['a', 'b', 'c'] as const).map((id) => sourceConfig(id, up[id].baseUrl, { retries: 0, timeoutMs: id === 'c' ? HUNG_TIMEOUT_MS : 5_000 })),
-      { limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
-    ),
+  f = await startFixture({
+    sources: Object.fromEntries(IDS.map((id) => [id, { patients: SIZES[id], seed: 3, idPrefix: id, ...(id === 'lab' ? { capabilities: labOnly } : {}) }])),
+    async beforeGateway(started) {
+      const up = started as Record<SourceId, MemoryFhirServer>;
+      patients = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s], 'Patient')] as const))) as Record<SourceId, any[]>;
+      // Build each upstream's CapabilityStatement before the gateways' start-up probes (c has only 500 ms for it too).
+      await Promise.all(IDS.map(async (id) => (await fetch(`${up[id].baseUrl}/metadata`)).arrayBuffer()));
+    },
+    only: ['a', 'b', 'c'],
+    config: { ...EXACT.config, limits: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+    sourceDefaults: { ...EXACT.sourceDefaults, retries: 0, timeoutMs: 5_000 },
+    sourceConfig: { c: { timeoutMs: HUNG_TIMEOUT_MS } },
   });
-  mixed = await startGateway({}, { configFile: gatewayConfig([sourceConfig('a', up.a.baseUrl), sourceConfig('lab', up.lab.baseUrl)]) });
+  up = f.upstreams as Record<SourceId, MemoryFhirServer>;
+  gw = f.gateway;
+  mixed = await f.addGateway({ only: ['a', 'lab'], ...EXACT });
 });
 
-function heal(): void {
-  for (const u of Object.values(up ?? {})) {
-    u.setFault(undefined);
-    u.setLatency(0);
-    u.resetRequests();
-  }
-}
+const heal = () => f?.heal();
 beforeEach(heal);
 afterEach(heal);
 
-afterAll(async () => {
-  await Promise.all([gw, mixed].map((g) => g?.stop()));
-  await Promise.all(Object.values(up ?? {}).map((u) => u?.close()));
-});
+afterAll(() => f?.stop());
 
 const keysOf = (bundle: SearchBundle) => matches(bundle).map((e) => e.resource.id as string).sort();
 const everyone = (...ids: SourceId[]) => ids.flatMap((s) => patients[s].map((p) => p.id as string)).sort();
@@ -102,9 +95,9 @@ describe('one of three sources fails', () => {
     const dates = matches(res.body).map((e) => e.resource.birthDate as string);
     expect(dates).toEqual([...dates].sort());
     expectSourceNamed(res.body, 'b', 'UPSTREAM_ERROR');
-    expect(calls(up.a)).toHaveLength(1);
-    expect(calls(up.b)).toHaveLength(1);
-    expect(calls(up.c)).toHaveLength(1);
+    expect(f.calls('a')).toHaveLength(1);
+    expect(f.calls('b')).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
     heal();
     await healthy();
   });
@@ -125,9 +118,9 @@ describe('one of three sources fails', () => {
     expectSourceNamed(res.body, 'c', 'UPSTREAM_TIMEOUT');
     expect(ms).toBeGreaterThanOrEqual(HUNG_TIMEOUT_MS - 5);
     expect(ms).toBeLessThan(HUNG_TIMEOUT_MS + 4_000); // generous margin; far below the request's own 20 s
-    expect(calls(up.c)).toHaveLength(1);
+    expect(f.calls('c')).toHaveLength(1);
     // a and b were asked at once, not after c gave up
-    for (const id of ['a', 'b'] as const) expect(calls(up[id])[0]!.at).toBeLessThan(calls(up.c)[0]!.at + HUNG_TIMEOUT_MS);
+    for (const id of ['a', 'b'] as const) expect(f.calls(id)[0]!.at).toBeLessThan(f.calls('c')[0]!.at + HUNG_TIMEOUT_MS);
     heal();
     await healthy();
   });
@@ -141,7 +134,7 @@ describe('every source fails', () => {
     expect(res.status).toBeLessThan(600);
     const issues = expectOutcome(res, res.status);
     expect(issues.map((i) => i.severity)).toContain('error');
-    for (const id of ['a', 'b', 'c'] as const) expect(calls(up[id])).toHaveLength(1);
+    for (const id of ['a', 'b', 'c'] as const) expect(f.calls(id)).toHaveLength(1);
     heal();
     await healthy();
   });
@@ -157,8 +150,8 @@ describe('every source fails', () => {
     up.b.setFault(always({ kind: 'status', status: 500 }));
     const res = await fhir(`${gw.url}/fhir/b/Patient?_count=10`);
     expectOutcome(res, 502);
-    expect(calls(up.a)).toHaveLength(0);
-    expect(calls(up.c)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
+    expect(f.calls('c')).toHaveLength(0);
   });
 });
 
@@ -173,16 +166,16 @@ describe('a search parameter a source does not declare', () => {
     expect(issue.severity).toBe('information');
     expect(issue.diagnostics).toContain("'lab' (gender)");
     expect(issue.diagnostics).toContain('SOURCE_SKIPPED');
-    expect(calls(up.lab)).toHaveLength(0);
-    expect(calls(up.a)).toHaveLength(1);
+    expect(f.calls('lab')).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(1);
   });
 
   it('asked of that source by /fhir/{sourceId} is a 400 OperationOutcome, nothing sent', async () => {
     const res = await fhir(`${mixed.url}/fhir/lab/Patient?gender=female`);
     const issues = expectOutcome(res, 400, 'not-supported');
     expect(issues[0]!.diagnostics).toContain('gender');
-    expect(calls(up.lab)).toHaveLength(0);
-    expect(calls(up.a)).toHaveLength(0);
+    expect(f.calls('lab')).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
   });
 
   it('a parameter both declare still goes to both', async () => {

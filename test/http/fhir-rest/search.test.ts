@@ -4,12 +4,9 @@
 // `_revinclude` give exactly the page's included resources, `_summary`/`_elements` shape the matches, bad result
 // parameters are 400 OperationOutcomes, and a page of 500 resources streams complete.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import {
-  calls, expectOutcome, fhir, follow, gatewayConfig, held, includes, linkOf, matches, outcomes, sourceConfig, take, type SearchBundle,
-} from './rest-helpers.ts';
+import { startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, expectOutcome, fhir, follow, held, includes, linkOf, matches, outcomes, take, type SearchBundle } from './rest-helpers.ts';
 
 const SIZES = { a: 30, b: 25, c: 20 } as const;
 type SourceId = keyof typeof SIZES;
@@ -29,7 +26,7 @@ const NARRATED = {
   generalPractitioner: [{ reference: 'Practitioner/a-prac-001' }],
 };
 
-let up: Record<SourceId, MemoryFhirServer>;
+let f: Fixture;
 /** What each upstream holds, read straight from its REST API. */
 let patients: Record<SourceId, any[]>;
 let observations: Record<SourceId, any[]>;
@@ -43,25 +40,22 @@ const key = (r: { resourceType: string; id: string }) => `${r.resourceType}/${r.
 const allPatients = () => IDS.flatMap((s) => patients[s]);
 
 beforeAll(async () => {
-  const started = await Promise.all(
-    IDS.map(async (id) => [id, await startUpstream({ patients: SIZES[id], seed: 7, idPrefix: id, ...(id === 'a' ? { resources: [NARRATED] } : {}) })] as const),
-  );
-  up = Object.fromEntries(started) as Record<SourceId, MemoryFhirServer>;
-  patients = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s], 'Patient')] as const))) as Record<SourceId, any[]>;
-  observations = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s], 'Observation')] as const))) as Record<SourceId, any[]>;
-  const sources = IDS.map((id) => sourceConfig(id, up[id].baseUrl, { retries: 0 }));
-  three = await startGateway({}, { configFile: gatewayConfig(sources) });
-  one = await startGateway({}, { configFile: gatewayConfig([sources[0]!]) });
+  const gateway = { ...EXACT, sourceDefaults: { ...EXACT.sourceDefaults, retries: 0 } };
+  f = await startFixture({
+    sources: Object.fromEntries(IDS.map((id) => [id, { patients: SIZES[id], seed: 7, idPrefix: id, ...(id === 'a' ? { resources: [NARRATED] } : {}) }])),
+    async beforeGateway(up) {
+      patients = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s]!, 'Patient')] as const))) as Record<SourceId, any[]>;
+      observations = Object.fromEntries(await Promise.all(IDS.map(async (s) => [s, await held(up[s]!, 'Observation')] as const))) as Record<SourceId, any[]>;
+    },
+    ...gateway,
+  });
+  three = f.gateway;
+  one = await f.addGateway({ only: ['a'], ...gateway });
 });
 
-beforeEach(() => {
-  for (const u of Object.values(up ?? {})) u.resetRequests();
-});
+beforeEach(() => f?.resetCalls());
 
-afterAll(async () => {
-  await Promise.all([three, one].map((g) => g?.stop()));
-  await Promise.all(Object.values(up ?? {}).map((u) => u.close()));
-});
+afterAll(() => f?.stop());
 
 async function search(url: string, init?: RequestInit): Promise<SearchBundle> {
   const res = await fhir<SearchBundle>(url, init);
@@ -98,8 +92,8 @@ describe('one source', () => {
       for (const e of matches(page)) expect(e.fullUrl).toBe(`${one.url}/fhir/Patient/${e.resource.id}`);
       for (const link of page.link!) expect(new URL(link.url).pathname).toBe('/fhir/Patient');
     }
-    expect(calls(up.a)).toHaveLength(pages.length);
-    expect(calls(up.b)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(pages.length);
+    expect(f.calls('b')).toHaveLength(0);
   });
 
   it('`previous` from the third page gives the second page again', async () => {
@@ -188,7 +182,7 @@ describe('three sources', () => {
     expect(pages.slice(0, -1).every((p) => matches(p).length === 11)).toBe(true);
     expectGatewayUrls(three, pages);
     // Each page asks each source at most once (a source known to be exhausted is not asked again).
-    for (const id of IDS) expect(calls(up[id]).length).toBeLessThanOrEqual(pages.length);
+    for (const id of IDS) expect(f.calls(id).length).toBeLessThanOrEqual(pages.length);
   });
 
   it('_sort=-birthdate is descending across sources', async () => {
@@ -306,15 +300,15 @@ describe('three sources', () => {
     expect(new Set(idsOf(bundle))).toEqual(new Set(patients.b.map((p) => p.id)));
     expect(bundle.total).toBe(patients.b.length);
     for (const e of matches(bundle)) expect(e.fullUrl).toBe(`${three.url}/fhir/b/Patient/${e.resource.id}`);
-    expect(calls(up.a)).toHaveLength(0);
-    expect(calls(up.c)).toHaveLength(0);
-    expect(calls(up.b)).toHaveLength(1);
+    expect(f.calls('a')).toHaveLength(0);
+    expect(f.calls('c')).toHaveLength(0);
+    expect(f.calls('b')).toHaveLength(1);
     // and its paging stays there
     const small = await follow(await search(`${three.url}/fhir/b/Patient?_count=10`), 'next');
     for (const page of small) for (const link of page.link!) expect(link.url.startsWith(`${three.url}/fhir/b/Patient?`), link.url).toBe(true);
     expect(small.flatMap(idsOf).sort()).toEqual(patients.b.map((p) => p.id).sort());
-    expect(calls(up.a)).toHaveLength(0);
-    expect(calls(up.c)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
+    expect(f.calls('c')).toHaveLength(0);
   });
 });
 
@@ -417,13 +411,13 @@ describe('bad result parameters', () => {
   it.each(bad)('%s is 400 OperationOutcome, nothing sent upstream (three sources)', async (query) => {
     const res = await fhir(`${three.url}/fhir/${query}`);
     expectOutcome(res, 400);
-    for (const id of IDS) expect(calls(up[id])).toHaveLength(0);
+    for (const id of IDS) expect(f.calls(id)).toHaveLength(0);
   });
 
   it.each(bad)('%s is 400 OperationOutcome, nothing sent upstream (one source)', async (query) => {
     const res = await fhir(`${one.url}/fhir/${query}`);
     expectOutcome(res, 400);
-    expect(calls(up.a)).toHaveLength(0);
+    expect(f.calls('a')).toHaveLength(0);
   });
 
   it('a cursor of another search (other _sort) is 400', async () => {

@@ -6,10 +6,11 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MemoryFhirServer } from '../../../src/demo/memory-fhir-server.ts';
-import { startGateway, type GatewayHandle } from '../../helpers/gateway.ts';
-import { startUpstream } from '../../helpers/upstream.ts';
-import { calls, expectOutcome, fhir, gatewayConfig, held, send, sourceConfig } from './rest-helpers.ts';
+import { startFixture, type Fixture } from '../../helpers/fixture.ts';
+import type { GatewayHandle } from '../../helpers/gateway.ts';
+import { EXACT, expectOutcome, fhir, held, send } from './rest-helpers.ts';
 
+let f: Fixture;
 let p: MemoryFhirServer;
 let q: MemoryFhirServer;
 /** p and q (retries 2: writes must still be sent once) */
@@ -37,31 +38,27 @@ async function recordingProxy(target: string): Promise<typeof proxy> {
 }
 
 beforeAll(async () => {
-  [p, q] = await Promise.all([startUpstream({ patients: 4, idPrefix: 'p' }), startUpstream({ patients: 4, idPrefix: 'q' })]);
+  const retrying = { ...EXACT, sourceDefaults: { ...EXACT.sourceDefaults, retries: 2 } };
+  f = await startFixture({ sources: { p: { patients: 4, idPrefix: 'p' }, q: { patients: 4, idPrefix: 'q' } }, ...retrying });
+  ({ p, q } = f.upstreams as Record<'p' | 'q', MemoryFhirServer>);
   proxy = await recordingProxy(p.baseUrl);
-  two = await startGateway({}, { configFile: gatewayConfig([sourceConfig('p', p.baseUrl, { retries: 2 }), sourceConfig('q', q.baseUrl, { retries: 2 })]) });
-  one = await startGateway({}, { configFile: gatewayConfig([sourceConfig('p', p.baseUrl, { retries: 2 })]) });
-  proxied = await startGateway({}, { configFile: gatewayConfig([sourceConfig('p', proxy.url)]) });
+  two = f.gateway;
+  one = await f.addGateway({ only: ['p'], ...retrying });
+  proxied = await f.addGateway({ only: ['p'], ...EXACT, sourceConfig: { p: { baseUrl: proxy.url } } });
 });
 
 beforeEach(() => {
-  for (const u of [p, q]) {
-    u?.setFault(undefined);
-    u?.resetRequests();
-  }
+  f?.heal();
   if (proxy) proxy.seen.length = 0;
 });
 
 afterAll(async () => {
-  await Promise.all([two, one, proxied].map((g) => g?.stop()));
+  await f?.stop();
   if (proxy) {
     proxy.server.closeAllConnections();
     await new Promise((resolve) => proxy.server.close(resolve));
   }
-  await Promise.all([p, q].map((u) => u?.close()));
 });
-
-const writes = (u: MemoryFhirServer) => calls(u).filter((r) => r.method !== 'GET');
 const patient = (extra: Record<string, unknown> = {}) => ({ resourceType: 'Patient', name: [{ family: 'Written', given: ['Wanda'] }], gender: 'female', ...extra });
 const ident = (system: string, value: string) => ({ identifier: [{ system, value }] });
 
@@ -73,7 +70,7 @@ describe('create', () => {
     const { id, meta } = res.body;
     expect(res.headers.get('location')).toBe(`${one.url}/fhir/Patient/${id}/_history/${meta.versionId}`);
     expect(res.headers.get('etag')).toBe(`W/"${meta.versionId}"`);
-    expect(writes(p).map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
+    expect(f.writes('p').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
     const read = await fhir(res.headers.get('location')!);
     expect(read.status).toBe(200);
     expect(read.body).toEqual(res.body);
@@ -83,23 +80,23 @@ describe('create', () => {
     const res = await fhir(`${two.url}/fhir/Patient`, send('POST', patient()));
     const issues = expectOutcome(res, 400);
     expect(issues[0]!.diagnostics).toContain('{sourceId}');
-    expect(calls(p)).toHaveLength(0);
-    expect(calls(q)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
+    expect(f.calls('q')).toHaveLength(0);
   });
 
   it('several sources, /fhir/{sourceId}: created there, Location under that source', async () => {
     const res = await fhir(`${two.url}/fhir/q/Patient`, send('POST', patient()));
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`${two.url}/fhir/q/Patient/${res.body.id}/_history/${res.body.meta.versionId}`);
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
+    expect(f.calls('p')).toHaveLength(0);
     expect((await fhir(res.headers.get('location')!)).body).toEqual(res.body);
   });
 
   it('a body of another type than the URL names is 400, nothing sent', async () => {
     expectOutcome(await fhir(`${one.url}/fhir/Patient`, send('POST', { resourceType: 'Observation', status: 'final', code: { text: 'x' } })), 400);
     expectOutcome(await fhir(`${one.url}/fhir/Patient`, send('POST', ['not', 'a', 'resource'])), 400);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
   });
 
   it('conditional create (If-None-Exist) repeated: one resource, one POST per call', async () => {
@@ -108,7 +105,7 @@ describe('create', () => {
     for (let i = 0; i < 3; i++) answers.push(await fhir(`${one.url}/fhir/Patient`, send('POST', body, { 'if-none-exist': 'identifier=urn:test:cc|cc-1' })));
     expect(answers.map((a) => a.status)).toEqual([201, 200, 200]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-    expect(writes(p).map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient', 'POST /Patient', 'POST /Patient']);
+    expect(f.writes('p').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient', 'POST /Patient', 'POST /Patient']);
     expect(await held(p, 'Patient', 'identifier=urn:test:cc|cc-1')).toHaveLength(1);
   });
 });
@@ -124,7 +121,7 @@ describe('update', () => {
     expect(updated.headers.get('etag')).not.toBe(etag);
     const stale = await fhir(`${one.url}/fhir/Patient/p-pat-0001`, send('PUT', { ...read.body, gender: 'unknown' }, { 'if-match': etag }));
     expectOutcome(stale, 412);
-    expect(writes(p).map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/p-pat-0001', 'PUT /Patient/p-pat-0001']);
+    expect(f.writes('p').map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/p-pat-0001', 'PUT /Patient/p-pat-0001']);
     expect((await fhir(`${one.url}/fhir/Patient/p-pat-0001`)).body.gender).toBe('other');
   });
 
@@ -133,24 +130,24 @@ describe('update', () => {
       expectOutcome(await fhir(`${gw.url}/fhir/Patient/p-pat-0002`, send('PUT', patient({ id: 'p-pat-0003' }))), 400);
       expectOutcome(await fhir(`${gw.url}/fhir/Patient/p-pat-0002`, send('PUT', patient())), 400);
     }
-    expect(calls(p)).toHaveLength(0);
-    expect(calls(q)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
+    expect(f.calls('q')).toHaveLength(0);
   });
 
   it('two sources: an id present in only one of them is updated there (the other gets no PUT)', async () => {
     const res = await fhir(`${two.url}/fhir/Patient/q-pat-0002`, send('PUT', patient({ id: 'q-pat-0002', gender: 'male' })));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: 'q-pat-0002', gender: 'male', name: [{ family: 'Written' }] });
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/q-pat-0002']);
-    expect(writes(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/q-pat-0002']);
+    expect(f.writes('p')).toHaveLength(0);
     expect((await held(q, 'Patient', '_id=q-pat-0002'))[0]).toMatchObject({ gender: 'male', name: [{ family: 'Written' }] });
   });
 
   it('two sources: an id present in neither is 400 asking for a source, nothing written', async () => {
     const res = await fhir(`${two.url}/fhir/Patient/brand-new`, send('PUT', patient({ id: 'brand-new' })));
     expectOutcome(res, 400);
-    expect(writes(p)).toHaveLength(0);
-    expect(writes(q)).toHaveLength(0);
+    expect(f.writes('p')).toHaveLength(0);
+    expect(f.writes('q')).toHaveLength(0);
   });
 
   it('conditional update: creates when nothing matches, then updates the match', async () => {
@@ -164,13 +161,13 @@ describe('update', () => {
     const now = await held(p, 'Patient', 'identifier=urn:test:cu|cu-1');
     expect(now).toHaveLength(1);
     expect(now[0].gender).toBe('male');
-    expect(writes(p).map((r) => r.method)).toEqual(['PUT', 'PUT']);
+    expect(f.writes('p').map((r) => r.method)).toEqual(['PUT', 'PUT']);
   });
 
   it('conditional update with several sources and none named is 400, nothing sent', async () => {
     expectOutcome(await fhir(`${two.url}/fhir/Patient?identifier=urn:x|1`, send('PUT', patient(ident('urn:x', '1')))), 400);
-    expect(calls(p)).toHaveLength(0);
-    expect(calls(q)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
+    expect(f.calls('q')).toHaveLength(0);
   });
 });
 
@@ -181,37 +178,37 @@ describe('patch and delete', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: 'q-pat-0001', gender: 'other', active: false });
     expect(res.headers.get('etag')).toBe(`W/"${res.body.meta.versionId}"`);
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual(['PATCH /Patient/q-pat-0001']);
-    expect(writes(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual(['PATCH /Patient/q-pat-0001']);
+    expect(f.writes('p')).toHaveLength(0);
     expect((await fhir(`${two.url}/fhir/q/Patient/q-pat-0001`)).body).toMatchObject({ gender: 'other', active: false });
   });
 
   it('a patch that is not JSON is 400; a patch as text/plain is 415; nothing sent', async () => {
     expectOutcome(await fhir(`${one.url}/fhir/Patient/p-pat-0003`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: '[{op' }), 400);
     expectOutcome(await fhir(`${one.url}/fhir/Patient/p-pat-0003`, { method: 'PATCH', headers: { 'content-type': 'text/plain' }, body: '[]' }), 415);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
   });
 
   it('delete, then read is 404', async () => {
     const del = await fhir(`${two.url}/fhir/Patient/q-pat-0003`, { method: 'DELETE' });
     expect([200, 204]).toContain(del.status);
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /Patient/q-pat-0003']);
-    expect(writes(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /Patient/q-pat-0003']);
+    expect(f.writes('p')).toHaveLength(0);
     expectOutcome(await fhir(`${two.url}/fhir/Patient/q-pat-0003`), 404);
     expectOutcome(await fhir(`${two.url}/fhir/q/Patient/q-pat-0003`), 404);
   });
 
   it('conditional delete removes the match in the one source', async () => {
-    const created = await fetch(`${q.baseUrl}/Patient`, send('POST', patient(ident('urn:test:cd', 'cd-1'))));
+    const created = await f.direct('q', 'Patient', send('POST', patient(ident('urn:test:cd', 'cd-1'))));
     expect(created.status).toBe(201);
-    q.resetRequests();
+    f.resetCalls('q');
     const query = `identifier=${encodeURIComponent('urn:test:cd|cd-1')}`;
     expectOutcome(await fhir(`${two.url}/fhir/Patient?${query}`, { method: 'DELETE' }), 400); // two sources, none named
-    expect(calls(q)).toHaveLength(0);
+    expect(f.calls('q')).toHaveLength(0);
     const del = await fhir(`${two.url}/fhir/q/Patient?${query}`, { method: 'DELETE' });
     expect([200, 204]).toContain(del.status);
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual([`DELETE /Patient?${query}`]);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual([`DELETE /Patient?${query}`]);
+    expect(f.calls('p')).toHaveLength(0);
     expect(await held(q, 'Patient', 'identifier=urn:test:cd|cd-1')).toHaveLength(0);
   });
 
@@ -219,7 +216,7 @@ describe('patch and delete', () => {
     const res = await fhir(`${one.url}/fhir/Patient`, { method: 'DELETE' });
     expectOutcome(res, 405);
     expect(res.headers.get('allow')).toBeTruthy();
-    expect(calls(p)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
   });
 });
 
@@ -238,14 +235,14 @@ describe('Prefer and failures', () => {
     p.setFault((req) => (req.method === 'POST' ? { kind: 'status', status: 503 } : undefined));
     const res = await fhir(`${one.url}/fhir/Patient`, send('POST', patient()));
     expectOutcome(res, 503);
-    expect(writes(p).map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
+    expect(f.writes('p').map((r) => `${r.method} ${r.url}`)).toEqual(['POST /Patient']);
   });
 
   it('an update answered 503 is sent exactly once and answers 503 OperationOutcome', async () => {
     q.setFault((req) => (req.method === 'PUT' ? { kind: 'status', status: 503 } : undefined));
     const res = await fhir(`${two.url}/fhir/q/Patient/q-pat-0004`, send('PUT', patient({ id: 'q-pat-0004' })));
     expectOutcome(res, 503);
-    expect(writes(q).map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/q-pat-0004']);
+    expect(f.writes('q').map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /Patient/q-pat-0004']);
   });
 
   it('a write whose connection is reset is not retried either', async () => {
@@ -253,7 +250,7 @@ describe('Prefer and failures', () => {
     const res = await fhir(`${one.url}/fhir/Patient`, send('POST', patient()));
     expect(res.status).toBeGreaterThanOrEqual(500);
     expectOutcome(res, res.status);
-    expect(writes(p)).toHaveLength(1);
+    expect(f.writes('p')).toHaveLength(1);
   });
 });
 
@@ -274,9 +271,9 @@ describe('batch and transaction', () => {
     const created = res.body.entry[0];
     expect(created.response.status).toMatch(/^201/);
     expect(created.response.location).toMatch(new RegExp(`^${two.url}/fhir/q/Patient/${created.resource.id}(/_history/[^/]+)?$`));
-    expect(writes(q).map((r) => r.method)).toEqual(['POST']);
-    expect(writes(q)[0]!.url).toMatch(/^\/?$/);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.writes('q').map((r) => r.method)).toEqual(['POST']);
+    expect(f.writes('q')[0]!.url).toMatch(/^\/?$/);
+    expect(f.calls('p')).toHaveLength(0);
     expect(res.text).not.toContain(q.baseUrl);
     const read = await fhir(created.response.location);
     expect(read.status).toBe(200);
@@ -288,7 +285,7 @@ describe('batch and transaction', () => {
     expect(res.status).toBe(200);
     const created = res.body.entry[0];
     expect(created.response.location).toMatch(new RegExp(`^${one.url}/fhir/Patient/${created.resource.id}(/_history/[^/]+)?$`));
-    expect(writes(p).map((r) => r.method)).toEqual(['POST']);
+    expect(f.writes('p').map((r) => r.method)).toEqual(['POST']);
     if (type === 'batch') expect(res.body.entry[1].resource.id).toBe('p-pat-0001');
   });
 
@@ -296,13 +293,13 @@ describe('batch and transaction', () => {
     const res = await fhir(`${two.url}/fhir`, send('POST', batchOf('batch', 'Patient/q-pat-0001')));
     const issues = expectOutcome(res, 400);
     expect(issues[0]!.diagnostics).toContain('{sourceId}');
-    expect(calls(p)).toHaveLength(0);
-    expect(calls(q)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
+    expect(f.calls('q')).toHaveLength(0);
   });
 
   it('a Bundle that is neither batch nor transaction is 400, nothing sent', async () => {
     expectOutcome(await fhir(`${one.url}/fhir`, send('POST', { resourceType: 'Bundle', type: 'collection', entry: [] })), 400);
     expectOutcome(await fhir(`${one.url}/fhir`, send('POST', patient())), 400);
-    expect(calls(p)).toHaveLength(0);
+    expect(f.calls('p')).toHaveLength(0);
   });
 });
