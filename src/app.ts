@@ -7,6 +7,7 @@ import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
+import { guardNodeRequests } from './http/node-request-guard.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
 import { SourceRegistry, type Source } from './sources/source-registry.ts';
@@ -102,7 +103,7 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
   });
-  const server = createServer(yoga);
+  const server = createServer(guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it
 
   return {
     yoga,

@@ -31,7 +31,9 @@ export interface HistoryPage {
 export async function history(ctx: FhirContext, request: HistoryRequest): Promise<HistoryPage> {
   const { resourceType, id } = request;
   if (id !== undefined) checkId(id);
-  checkSearchBounds(ctx, [...new URLSearchParams(request.query)].filter(([name]) => name !== '_cursor'));
+  const params = [...new URLSearchParams(request.query)].filter(([name]) => name !== '_cursor');
+  checkSearchBounds(ctx, params);
+  const query = historyQuery(ctx, params);
   const own = id === undefined ? `${resourceType}/_history` : `${resourceType}/${encodeURIComponent(id)}/_history`;
   let source: Source;
   let path: string;
@@ -46,16 +48,28 @@ export async function history(ctx: FhirContext, request: HistoryRequest): Promis
     source = named;
     path = link as string;
   } else if (id !== undefined) {
-    const query = request.query === '' ? '' : `?${request.query}`;
     const sources = sourcesFor(ctx, resourceType, request.sourceId);
     const found = await findOne(ctx, undefined, resourceType, id, sources, (s) => s.client.exchange({ method: 'GET', path: own + query }, ctx.call));
     return bundleOf(found.source, own, found.value.body, found.value.status);
   } else {
     source = soleSource(ctx, resourceType, request.sourceId, 'ask one for its history', `${resourceType}/_history`);
-    path = own + (request.query === '' ? '' : `?${request.query}`);
+    path = own + query;
   }
   const response = await source.client.exchange({ method: 'GET', path }, ctx.call);
   return bundleOf(source, own, response.body, response.status);
+}
+
+/**
+ * The client's history parameters as sent upstream, `_count` capped at limits.maxCount like a search's (a history
+ * page is as heavy as a search page) and checked to be a count.
+ */
+function historyQuery(ctx: FhirContext, params: ReadonlyArray<[string, string]>): string {
+  const out = params.map(([name, value]): [string, string] => {
+    if (name !== '_count') return [name, value];
+    if (!/^\d{1,9}$/.test(value)) throw new GatewayError('BAD_USER_INPUT', '_count must be a non-negative integer');
+    return [name, String(Math.min(Number(value), ctx.limits.maxCount))];
+  });
+  return out.length === 0 ? '' : `?${new URLSearchParams(out).toString()}`;
 }
 
 /** A paging cursor for a history page: the source and its own link, signed for this history (`own`). */

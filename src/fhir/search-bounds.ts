@@ -10,7 +10,8 @@ export const MAX_SEARCH_PARAMETERS = 64;
  * Bounds a search before anything goes upstream, whatever the transport: every value at most
  * limits.maxSearchValueLength characters, at most limits.maxSearchValues comma-separated values per parameter (an
  * `_id` list included), at most MAX_SEARCH_PARAMETERS parameters. A search past a bound is SEARCH_TOO_LONG (400)
- * naming the bound, so that an upstream never sees a multi-megabyte URL (and a client knows what to change).
+ * naming the bound, so that an upstream never sees a multi-megabyte URL (and a client knows what to change). A value
+ * that is not well-formed Unicode is BAD_USER_INPUT (400): encoding it for the URL would throw.
  */
 export function checkSearchBounds(ctx: FhirContext, query: SearchQuery): void {
   const { maxSearchValueLength, maxSearchValues } = ctx.limits;
@@ -20,6 +21,10 @@ export function checkSearchBounds(ctx: FhirContext, query: SearchQuery): void {
     });
   }
   for (const [name, value] of query) {
+    // A lone UTF-16 surrogate (possible in a GraphQL variable's JSON string) has no UTF-8 form: it cannot be put in a URL.
+    if (!value.isWellFormed()) {
+      throw new GatewayError('BAD_USER_INPUT', `The value of search parameter '${shown(name)}' is not well-formed Unicode (it holds a lone surrogate)`);
+    }
     if (value.length > maxSearchValueLength) {
       throw new GatewayError(
         'SEARCH_TOO_LONG',

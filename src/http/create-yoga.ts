@@ -14,6 +14,7 @@ import { useAccessLog } from './use-access-log.ts';
 import { useCors } from './use-cors.ts';
 import { useBodyLimit } from './use-body-limit.ts';
 import { useCsrfPrevention } from './use-csrf-prevention.ts';
+import { useDefaultMediaType } from './use-default-media-type.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { useDocumentLimits } from './use-document-limits.ts';
 import { useHealth } from './use-health.ts';
@@ -108,6 +109,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
       useFhirRest(rest, log),
       useCsrfPrevention(),
+      useDefaultMediaType(),
       useJsonLimits(config.limits.maxJsonDepth),
       useDocumentLimits(config.limits),
       useQueryLimits(config.limits, { introspection: config.introspection }),

@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import { fhirGraphqlTargetOf } from './fhir-graphql-route.ts';
 import { focusQuery, unfocusResult, type FocusedQuery } from './instance-query.ts';
+import { checkDocument, type DocumentLimits } from './use-document-limits.ts';
 
 /**
  * The FHIR `$graphql` endpoints inside the one pipeline (fhir-graphql-route.ts hands them to the GraphQL endpoint):
@@ -11,13 +12,18 @@ import { focusQuery, unfocusResult, type FocusedQuery } from './instance-query.t
  * - both levels: the body is `application/json` whatever the Accept header (the FHIR operation's result is always
  *   application/json) with the status codes of `application/graphql-response+json`: request errors (no query, bad
  *   JSON, syntax, validation, limits) are 400, as /graphql answers clients that accept that type.
+ *
+ * The instance-level rewrite parses the client's text, so it first checks the document limits (use-document-limits.ts):
+ * a document past one is left as it is, and the pipeline's own parse refuses it on the client's text. (Unchecked, a
+ * 10 MB document of 3.5 M tokens was parsed here in full — seconds of a blocked event loop — before the limits ran.)
  */
-export function useFhirGraphql(): Plugin {
+export function useFhirGraphql(limits?: DocumentLimits): Plugin {
   const focused = new WeakMap<Request, FocusedQuery>();
   return {
     onParams({ request, params, setParams, setResult }) {
       const focus = fhirGraphqlTargetOf(request)?.focus;
       if (!focus || typeof params.query !== 'string') return; // a missing query is reported by yoga's own check
+      if (limits !== undefined && !withinLimits(params.query, limits)) return;
       const rewritten = focusQuery(params.query, focus);
       if (rewritten instanceof GraphQLError) return setResult({ errors: [rewritten] });
       if (!rewritten) return; // does not parse: the pipeline reports it on the client's text
@@ -40,4 +46,13 @@ export function useFhirGraphql(): Plugin {
       }, 'application/json');
     },
   };
+}
+
+function withinLimits(query: string, limits: DocumentLimits): boolean {
+  try {
+    checkDocument(query, limits);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { issueTypeOf } from '../errors/error-codes.ts';
 import { withExtensions } from './with-extensions.ts';
 
 /**
@@ -39,23 +40,12 @@ function outcomeOf(error: unknown): unknown {
   return (error as { extensions?: Record<string, unknown> } | null)?.extensions?.['resource'];
 }
 
-/** OperationOutcome issue type for our error codes (http://hl7.org/fhir/R4/valueset-issue-type.html). */
+/**
+ * OperationOutcome issue type of an error code: THE table's (error-codes.ts: `too-costly` for every limit, `forbidden`
+ * for INTROSPECTION_DISABLED, ...); `exception` for codes it does not know (yoga's own, INTERNAL_SERVER_ERROR).
+ */
 function issueCode(code: unknown): string {
-  switch (code) {
-    case 'GRAPHQL_PARSE_FAILED':
-    case 'GRAPHQL_VALIDATION_FAILED':
-    case 'BAD_USER_INPUT':
-    case 'BAD_REQUEST':
-      return 'invalid';
-    case 'QUERY_TOO_DEEP':
-    case 'TOO_MANY_ALIASES':
-    case 'QUERY_TOO_COSTLY':
-      return 'too-costly';
-    case 'NOT_FOUND':
-      return 'not-found';
-    default:
-      return 'exception';
-  }
+  return typeof code === 'string' ? issueTypeOf(code) : 'exception';
 }
 
 function withOutcome(error: unknown): unknown {

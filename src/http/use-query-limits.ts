@@ -35,6 +35,8 @@ export interface QueryLimits extends CountLimits {
 
 export type QueryLimitCode = 'QUERY_TOO_DEEP' | 'TOO_MANY_ALIASES' | 'QUERY_TOO_COSTLY';
 
+const LIMIT_CODES: ReadonlySet<unknown> = new Set(['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'QUERY_TOO_COSTLY', 'INTROSPECTION_DISABLED']);
+
 export interface QueryLimitsOptions {
   /** false: every `__schema` / `__type` is refused with INTROSPECTION_DISABLED (400); `__typename` stays. Default true. */
   readonly introspection?: boolean;
@@ -62,6 +64,17 @@ export const MAX_INTROSPECTION_FIELDS = 1;
 export function useQueryLimits(limits: QueryLimits, options: QueryLimitsOptions = {}): Plugin {
   const introspection = options.introspection ?? true;
   return {
+    // yoga marks every validation error a GraphQL-over-HTTP "spec" error, which it answers 200 to a client accepting
+    // application/json (or */*, as curl and fetch do). A refusal by a limit is the server declining the work, not a
+    // mistake in the client's GraphQL: 400 whatever the Accept header, as use-document-limits.ts does for its limits.
+    onExecutionResult({ result }) {
+      if (result === undefined || Symbol.asyncIterator in result) return;
+      for (const error of result.errors ?? []) {
+        if (!LIMIT_CODES.has(error.extensions?.['code'])) continue;
+        const http: unknown = error.extensions['http'];
+        if (typeof http === 'object' && http !== null && 'spec' in http) (http as { spec: boolean }).spec = false;
+      }
+    },
     onValidate({ context, params, addValidationRule }) {
       if (!introspection) addValidationRule(NoIntrospection);
       const variables = (context as { params?: { variables?: Record<string, unknown> | null } } | undefined)?.params?.variables;

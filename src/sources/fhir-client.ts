@@ -217,19 +217,23 @@ export class FhirClient {
     }
     const resources: FhirResource[] = [];
     const included: FhirResource[] = [];
-    for (const entry of body.entry ?? []) {
-      const r = entry.resource;
-      if (!r || typeof r.resourceType !== 'string') continue;
-      const mode = entry.search?.mode;
-      if (r.resourceType === resourceType && (mode === undefined || mode === 'match')) resources.push(tagResource(r, this.sourceId));
-      else if (mode === 'include' || (mode === undefined && r.resourceType !== 'OperationOutcome')) included.push(tagResource(r, this.sourceId));
+    // An upstream's Bundle is untrusted JSON: entries, links and total of the wrong shape are skipped, never a TypeError.
+    for (const entry of Array.isArray(body.entry) ? body.entry : []) {
+      const r: unknown = typeof entry === 'object' && entry !== null ? entry.resource : undefined;
+      if (typeof r !== 'object' || r === null || typeof (r as FhirResource).resourceType !== 'string') continue;
+      const resource = r as FhirResource;
+      const mode = typeof entry.search === 'object' && entry.search !== null ? entry.search.mode : undefined;
+      if (resource.resourceType === resourceType && (mode === undefined || mode === 'match')) resources.push(tagResource(resource, this.sourceId));
+      else if (mode === 'include' || (mode === undefined && resource.resourceType !== 'OperationOutcome')) included.push(tagResource(resource, this.sourceId));
     }
-    return { resources, included, total: body.total, links: this.#links(body) };
+    const total = typeof body.total === 'number' && Number.isSafeInteger(body.total) && body.total >= 0 ? body.total : undefined;
+    return { resources, included, total, links: this.#links(body) };
   }
 
   #links(bundle: Bundle): SearchPage['links'] {
     const links: Partial<Record<'first' | 'previous' | 'next' | 'last' | 'self', string>> = {};
-    for (const link of bundle.link ?? []) {
+    for (const link of Array.isArray(bundle.link) ? bundle.link : []) {
+      if (typeof link !== 'object' || link === null || typeof link.url !== 'string') continue;
       const relation = link.relation === 'prev' ? 'previous' : link.relation;
       if (relation === 'first' || relation === 'previous' || relation === 'next' || relation === 'last' || relation === 'self') {
         links[relation] = this.#relative(link.url);

@@ -10,9 +10,13 @@ const ID = '[A-Za-z0-9\\-.]{1,64}';
 const FHIR_ID = new RegExp(`^${ID}$`);
 const RELATIVE = new RegExp(`^([A-Z][A-Za-z]+)/(${ID})(?:/_history/(${ID}))?$`);
 
-/** True for a valid FHIR logical id (also the rule for version ids). */
+/**
+ * True for a valid FHIR logical id (also the rule for version ids) that a URL can name. `.` and `..` match the R4
+ * pattern but are dot-segments, which URL resolution removes: `DELETE [base]/Patient/.` went out as `DELETE
+ * [base]/Patient/` (a conditional delete without criteria) and `Patient/..` as the base URL itself.
+ */
 export function isFhirId(value: string): boolean {
-  return FHIR_ID.test(value);
+  return FHIR_ID.test(value) && value !== '.' && value !== '..';
 }
 
 export function parseReference(reference: string): ParsedReference {
@@ -20,6 +24,7 @@ export function parseReference(reference: string): ParsedReference {
     return reference.length > 1 ? { kind: 'contained', id: reference.slice(1) } : { kind: 'invalid', reason: 'empty contained reference' };
   }
   const m = RELATIVE.exec(reference);
+  if (m && (!isFhirId(m[2]!) || (m[3] !== undefined && !isFhirId(m[3])))) return { kind: 'invalid', reason: "'.' and '..' are not ids a URL can name" };
   if (m) return m[3] !== undefined ? { kind: 'relative', resourceType: m[1]!, id: m[2]!, versionId: m[3] } : { kind: 'relative', resourceType: m[1]!, id: m[2]! };
   if (/^https?:\/\//.test(reference)) return { kind: 'absolute', url: reference };
   if (reference.startsWith('urn:')) return { kind: 'invalid', reason: 'urn references cannot be resolved outside a Bundle' };

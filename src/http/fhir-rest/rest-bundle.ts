@@ -16,8 +16,9 @@ interface PassedEntry {
 export function rewriteBundle(call: RestCall, source: Source, bundle: Record<string, unknown>, own: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...bundle };
   if (Array.isArray(bundle['link'])) {
-    out['link'] = (bundle['link'] as Array<{ relation?: unknown; url?: unknown }>).flatMap((link) => {
-      if (typeof link.url !== 'string') return [];
+    // the source's Bundle is untrusted JSON: links and entries that are not objects are dropped, never a TypeError
+    out['link'] = (bundle['link'] as Array<{ relation?: unknown; url?: unknown } | null>).flatMap((link) => {
+      if (typeof link !== 'object' || link === null || typeof link.url !== 'string') return [];
       const relative = relativeTo(source, link.url);
       if (relative === undefined) return [];
       const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${historyCursor(call.ctx, own, source, relative)}`);
@@ -25,7 +26,7 @@ export function rewriteBundle(call: RestCall, source: Source, bundle: Record<str
     });
   }
   if (Array.isArray(bundle['entry'])) {
-    out['entry'] = (bundle['entry'] as PassedEntry[]).map((entry) => {
+    out['entry'] = (bundle['entry'] as Array<PassedEntry | null>).filter((entry): entry is PassedEntry => typeof entry === 'object' && entry !== null).map((entry) => {
       const next: PassedEntry = { ...entry };
       if (typeof entry.fullUrl === 'string') {
         const url = rewriteUpstreamUrl(call, source, entry.fullUrl);
@@ -35,7 +36,7 @@ export function rewriteBundle(call: RestCall, source: Source, bundle: Record<str
         const { resourceType, id } = entry.resource as { resourceType?: unknown; id?: unknown };
         if (typeof resourceType === 'string' && typeof id === 'string') next.fullUrl = gatewayUrl(call, source, `${resourceType}/${id}`);
       }
-      if (entry.response && typeof entry.response.location === 'string') {
+      if (typeof entry.response === 'object' && entry.response !== null && typeof entry.response.location === 'string') {
         const location = rewriteUpstreamUrl(call, source, entry.response.location);
         if (location !== undefined) next.response = { ...entry.response, location };
       }

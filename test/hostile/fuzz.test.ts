@@ -1,0 +1,375 @@
+// Hostile clients, fuzzed (issue 9): 10,000 generated requests against the real gateway in front of a real FHIR
+// upstream (Medplum's in-memory server over loopback, 20 seeded patients): grammar-valid documents built from the
+// gateway's own schema, the same documents mutated byte by byte, documents near the size limits and malformed request
+// envelopes; on /graphql, /fhir/$graphql and /fhir/Patient/{id}/$graphql; most in-process through yoga.fetch, ~10 %
+// over the real socket; 6,000 against the default configuration and 4,000 against NODE_ENV=production (no
+// introspection). Every answer must be below 500 and spec-shaped (test/hostile/fuzz/check.ts), /health must answer
+// during the run, the gateway must answer a normal query exactly as before at the end, and the RSS must stay under 1 GB.
+//
+// Reproducible: each case draws from its own PRNG seeded from the run's seed and its index. On a failure the seed and
+// the case indexes are printed; replay one case with FUZZ_SEED=<seed> FUZZ_CASE=<index> npx vitest run test/hostile/fuzz
+// (FUZZ_COUNT=<n> changes the number of cases). What the fuzzer found is kept below as named regression cases.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixture, type Fixture } from '../helpers/fixture.ts';
+import { checkAnswer, FuzzStats, sortedCounts, type Answer } from './fuzz/check.ts';
+import { generateCase, type FuzzCase, type FuzzRequest } from './fuzz/cases.ts';
+import { indexSchema, type SchemaIndex } from './fuzz/documents.ts';
+import { caseSeed, createRng } from './fuzz/prng.ts';
+import { CANARY_PATIENT, PATIENT_COUNT } from './fuzz/values.ts';
+
+const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) >>> 0 : 0x5eed0009;
+const ONLY_CASE = process.env['FUZZ_CASE'] !== undefined ? Number(process.env['FUZZ_CASE']) : undefined;
+const TOTAL = Number(process.env['FUZZ_COUNT'] ?? 10_000);
+/** Cases [0, DEFAULT_CASES) run against the default configuration, the rest against NODE_ENV=production. */
+const DEFAULT_CASES = Math.round(TOTAL * 0.6);
+/** Requests in flight at once. */
+const CONCURRENCY = 8;
+const REQUEST_TIMEOUT_MS = 20_000;
+const HEALTH_EVERY = 500;
+const MB = 1024 * 1024;
+
+/*
+ * Memory. The gateway runs inside this test process (startFixture starts it in-process, and vitest runs this file in
+ * one forked worker), so process.memoryUsage().rss is the gateway's RSS *plus* the test's own (vitest, the generator,
+ * the upstream's in-memory FHIR repository): an upper bound of the gateway's. The test keeps its own share small:
+ * counters and the first few failures, nothing of the answers.
+ *
+ * V8 lets garbage pile up between full collections, the more so the more memory the machine has (heap limit 4.2 GB
+ * on a 24 GB machine): left alone, this run's heap grows to ~750 MB between collections and the RSS peaks at
+ * 1.1-1.15 GB, while what the gateway holds (heap after a full GC) stays near 200 MB. The samples would measure how
+ * lazily V8 collects, not what the gateway keeps. So a full GC runs every GC_EVERY
+ * cases (node:v8 exposes it at run time); between them the RSS is sampled every 50 ms and must stay under 1 GB, and
+ * the heap after the last GC may exceed the one after the first by at most HEAP_GROWTH_LIMIT (a leak or an unbounded
+ * cache would). FUZZ_NO_GC=1 leaves V8 alone (to see its own peak; the 1 GB assertion may then fail on big machines).
+ */
+const RSS_LIMIT_BYTES = 1024 * MB;
+const HEAP_GROWTH_LIMIT = 150 * MB;
+const GC_EVERY = 1000;
+const forceGc: () => void = process.env['FUZZ_NO_GC']
+  ? () => undefined
+  : (() => {
+      setFlagsFromString('--expose-gc');
+      return runInNewContext('gc') as () => void;
+    })();
+
+let maxRss = 0;
+const sampleRss = () => {
+  const rss = process.memoryUsage.rss();
+  if (rss > maxRss) maxRss = rss;
+  return rss;
+};
+let sampler: NodeJS.Timeout | undefined;
+const runs: { label: string; stats: FuzzStats; ms: number }[] = [];
+
+beforeAll(() => {
+  sampleRss();
+  sampler = setInterval(sampleRss, 50);
+  sampler.unref();
+});
+afterAll(() => {
+  clearInterval(sampler);
+  if (runs.length === 0) return;
+  const count = runs.reduce((n, r) => n + r.stats.count, 0);
+  const ms = runs.reduce((n, r) => n + r.ms, 0);
+  const statuses = new Map<number, number>();
+  for (const r of runs) for (const [k, v] of r.stats.statuses) statuses.set(k, (statuses.get(k) ?? 0) + v);
+  console.log(
+    `fuzz total: seed=0x${SEED.toString(16)} ${count} requests in ${(ms / 1000).toFixed(1)} s (${Math.round(count / (ms / 1000))} req/s), ` +
+      `max RSS ${Math.round(maxRss / MB)} MB; statuses ${sortedCounts(statuses)}`,
+  );
+});
+
+/** Sends one request in-process (yoga.fetch) or over the socket; the answer read whole. */
+async function send(f: Fixture, viaSocket: boolean, request: FuzzRequest): Promise<Answer> {
+  const init: RequestInit = {
+    method: request.method,
+    headers: request.headers,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    ...(request.body !== undefined ? { body: request.body } : {}),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS + 1000);
+  });
+  try {
+    const res = await Promise.race([
+      viaSocket ? fetch(`${f.url}${request.path}`, init) : f.gateway.app.yoga.fetch(`http://127.0.0.1${request.path}`, init),
+      hung,
+    ]);
+    const text = await Promise.race([res.text(), hung]);
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, method: request.method.toUpperCase(), path: request.path, headers: res.headers };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeRequest(c: FuzzCase): string {
+  const { method, path, headers, body } = c.request;
+  const text = body === undefined ? '' : typeof body === 'string' ? body : `<${body.length} bytes>`;
+  const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);
+  return `${c.viaSocket ? 'socket' : 'in-process'} ${method} ${clip(path, 300)} ${JSON.stringify(headers)} ${clip(text, 600)}`;
+}
+
+async function runCase(f: Fixture, index: SchemaIndex, caseIndex: number, stats: FuzzStats): Promise<void> {
+  const c = generateCase(createRng(caseSeed(SEED, caseIndex)), index, caseIndex);
+  const started = performance.now();
+  let answer: Answer;
+  try {
+    answer = await send(f, c.viaSocket, c.request);
+  } catch (error) {
+    stats.record(caseIndex, c.kind, c.viaSocket, performance.now() - started, 0, []);
+    stats.fail({ caseIndex, kind: c.kind, problems: [`no answer: ${(error as Error).message}`], request: describeRequest(c) });
+    return;
+  }
+  const { problems, codes, executed } = checkAnswer(answer);
+  if (ONLY_CASE !== undefined) console.log(`case ${caseIndex} (${c.kind}): ${describeRequest(c)}\n  -> HTTP ${answer.status} ${answer.text.slice(0, 4000)}`);
+  stats.record(caseIndex, c.kind, c.viaSocket, performance.now() - started, answer.status, codes, executed);
+  if (problems.length > 0) {
+    const headers = [...(answer.headers?.entries() ?? [])].map(([k, v]) => `${k}: ${v}`).join(' | ');
+    stats.fail({ caseIndex, kind: c.kind, problems, request: `${describeRequest(c)}\n    answer headers: ${headers}` });
+  }
+}
+
+async function checkHealth(f: Fixture, stats: FuzzStats, caseIndex: number): Promise<void> {
+  try {
+    const res = await fetch(`${f.url}/health`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { status?: string };
+    if (res.status !== 200 || body.status !== 'pass') throw new Error(`HTTP ${res.status} ${JSON.stringify(body)}`);
+  } catch (error) {
+    stats.fail({ caseIndex, kind: 'health', problems: [`/health failed: ${(error as Error).message}`], request: 'GET /health' });
+  }
+}
+
+/** Cases [from, to) with CONCURRENCY in flight; /health over the socket every HEALTH_EVERY cases, a full GC every GC_EVERY. */
+async function runCases(f: Fixture, index: SchemaIndex, from: number, to: number, stats: FuzzStats): Promise<void> {
+  let next = from;
+  const worker = async () => {
+    while (next < to) {
+      const caseIndex = next++;
+      if ((caseIndex - from) % HEALTH_EVERY === 0) await checkHealth(f, stats, caseIndex);
+      if ((caseIndex - from) % GC_EVERY === GC_EVERY - 1) {
+        sampleRss();
+        forceGc();
+      }
+      await runCase(f, index, caseIndex, stats);
+      if (caseIndex % 16 === 0) sampleRss();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+/** Heap bytes in use after a full GC (what the process holds), or undefined with FUZZ_NO_GC. */
+function liveHeap(): number | undefined {
+  if (process.env['FUZZ_NO_GC']) return undefined;
+  forceGc();
+  return process.memoryUsage().heapUsed;
+}
+
+const CANARY_QUERY = `{ Patient(id: "${CANARY_PATIENT}") { id gender birthDate name { family given } } PatientList(_id: "${CANARY_PATIENT}") { id ObservationList(_reference: subject, _count: 3, _sort: "_id") { id status } } }`;
+
+function report(label: string, stats: FuzzStats, ms: number, heap: readonly (number | undefined)[]): string {
+  const kinds = [...stats.kinds].map(([k, s]) => `${k}:${s.count}/${s.executed}/${Math.round(s.totalMs / s.count)}ms/${Math.round(s.maxMs)}ms`).join(' ');
+  const heaps = heap.every((h) => h !== undefined) ? `, heap after GC ${heap.map((h) => Math.round(h! / MB)).join(' -> ')} MB` : '';
+  return (
+    `fuzz ${label}: seed=0x${SEED.toString(16)} ${stats.count} requests (${stats.socket} over the socket) in ${(ms / 1000).toFixed(1)} s ` +
+    `(${Math.round(stats.count / (ms / 1000))} req/s), max RSS ${Math.round(maxRss / MB)} MB${heaps}; statuses ${sortedCounts(stats.statuses)}; ` +
+    `codes ${sortedCounts(stats.codes)}; kinds (count/executed/avg/max latency) ${kinds}; ` +
+    `slowest ${stats.slowest.map((s) => `#${s.caseIndex}(${s.kind}) ${Math.round(s.ms)}ms`).join(', ')}`
+  );
+}
+
+function failureReport(label: string, stats: FuzzStats): string {
+  return [
+    `${stats.failureCount} failing answers in the ${label} run (seed 0x${SEED.toString(16)}); replay one with FUZZ_SEED=${SEED} FUZZ_CASE=<case>:`,
+    `  problems: ${sortedCounts(stats.problemKinds)}`,
+    ...stats.failures.map((f) => `  case ${f.caseIndex} (${f.kind}): ${f.problems.join('; ')}\n    ${f.request}`),
+  ].join('\n');
+}
+
+// --- regression cases: what the fuzzer found, minimised, with fixed inputs (always run, in both configurations) ----
+
+interface Regression {
+  readonly name: string;
+  readonly request: FuzzRequest;
+  readonly status: number;
+  /** extensions.code of the first error; undefined: no errors. */
+  readonly code: string | undefined;
+  readonly check?: (body: Record<string, any>, f: Fixture) => void;
+}
+
+const json = (body: unknown, accept = 'application/graphql-response+json, application/json'): Pick<FuzzRequest, 'headers' | 'body'> => ({
+  headers: { 'content-type': 'application/json', accept },
+  body: JSON.stringify(body),
+});
+const post = (body: unknown, accept?: string): FuzzRequest => ({ method: 'POST', path: '/graphql', ...json(body, accept) });
+const RESPONSE_JSON = 'application/graphql-response+json';
+
+const REGRESSIONS: readonly Regression[] = [
+  {
+    // case 344 (`Patient(id: ".")` read `[base]/Patient/`, a search); the same id in a write went further
+    name: "an id of '.' is BAD_USER_INPUT: PatientDelete(id: \".\") went out as DELETE [base]/Patient/, a conditional delete without criteria",
+    request: post({ query: 'mutation { PatientDelete(id: ".") { id } }' }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    check: (_body, f) => expect(f.calls()).toEqual([]),
+  },
+  {
+    name: "an id of '..' is BAD_USER_INPUT: PatientUpdate(id: \"..\") went out as PUT [base]/",
+    request: post({ query: 'mutation { PatientUpdate(id: "..", res: { name: [{ family: "Dot" }] }) { id } }' }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    check: (_body, f) => expect(f.calls()).toEqual([]),
+  },
+  {
+    name: "a reference to 'Practitioner/..' is UNRESOLVABLE_REFERENCE, not a read of the base URL",
+    request: post({ query: 'mutation { PatientCreate(res: { generalPractitioner: [{ reference: "Practitioner/.." }] }) { generalPractitioner { resource { id } } } }' }),
+    status: 200,
+    code: 'UNRESOLVABLE_REFERENCE',
+    check: (_body, f) => expect(f.calls().map((c) => `${c.method} ${c.url}`)).toEqual(['POST /Patient']),
+  },
+  {
+    // case 453: a URIError from encodeURIComponent in search-query.ts, masked as INTERNAL_SERVER_ERROR
+    name: 'a lone surrogate in a search value (a variable) is BAD_USER_INPUT, not an unexpected error',
+    request: post({ query: 'query ($v: String) { PatientConnection(_security: $v) { count } }', variables: { v: '\udfff' } }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    check: (body) => expect(body['data']).toEqual({ PatientConnection: null }),
+  },
+  {
+    name: 'a lone surrogate in a reverse-reference search value is BAD_USER_INPUT',
+    request: post({
+      query: `query ($v: String) { Patient(id: "${CANARY_PATIENT}") { id ObservationList(_reference: subject, code: $v) { id } } }`,
+      variables: { v: 'a\ud800b' },
+    }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    // case 47: graphql-js's variable coercion errors had no extensions.code and were HTTP 200 under graphql-response+json
+    name: 'a variable that does not coerce is BAD_USER_INPUT, 400 under application/graphql-response+json',
+    request: post({ query: 'query ($b: Boolean!) { __typename @include(if: $b) }', variables: { b: 'yes' } }, RESPONSE_JSON),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'a variable that does not coerce is BAD_USER_INPUT, 200 under legacy application/json',
+    request: post({ query: 'query ($s: String) { PatientList(family: $s) { id } }', variables: { s: [1, 'a'] } }, 'application/json'),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'a required variable not given is BAD_USER_INPUT on the instance-level $graphql (400)',
+    request: { method: 'POST', path: `/fhir/Patient/${CANARY_PATIENT}/$graphql`, ...json({ query: 'query ($b: Boolean!) { id @include(if: $b) }' }) },
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    // case 2632: yoga's GET parser JSON.parse'd `variables`/`extensions` unguarded; the SyntaxError was masked
+    name: 'GET with `extensions` that are not JSON is INVALID_JSON (400), not an unexpected error',
+    request: { method: 'GET', path: '/graphql?query=%7B__typename%7D&extensions=x', headers: { accept: RESPONSE_JSON } },
+    status: 400,
+    code: 'INVALID_JSON',
+    check: (body) => expect(body['errors'][0].message).toMatch(/'extensions'/),
+  },
+  {
+    name: 'GET with `variables` that are not JSON is INVALID_JSON (400) on /fhir/$graphql too',
+    request: { method: 'GET', path: '/fhir/$graphql?query=%7B__typename%7D&variables=%7B', headers: {} },
+    status: 400,
+    code: 'INVALID_JSON',
+  },
+  {
+    // case 33: yoga executed the operation (a mutation's write included) and then answered 406 with an empty body
+    name: 'Accept: text/html on a POST gets the result in JSON, not an empty 406 after executing',
+    request: post({ query: `{ Patient(id: "${CANARY_PATIENT}") { id } }` }, 'text/html'),
+    status: 200,
+    code: undefined,
+    check: (body) => expect(body['data']).toEqual({ Patient: { id: CANARY_PATIENT } }),
+  },
+  {
+    name: 'Accept: application/xml and an invalid document: a JSON validation error',
+    request: post({ query: '{ nope }' }, 'application/xml'),
+    status: 400,
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
+  {
+    // case 8661: yoga matches media types case-sensitively and answered an empty 415
+    name: 'Content-Type: APPLICATION/JSON is a JSON 415 UNSUPPORTED_MEDIA_TYPE, not an empty one',
+    request: { method: 'POST', path: '/graphql', headers: { 'content-type': 'APPLICATION/JSON' }, body: '{"query":"{ __typename }"}' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'a POST without Content-Type and body is a JSON 415',
+    request: { method: 'POST', path: '/fhir/$graphql', headers: {} },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+];
+
+async function runRegression(f: Fixture, r: Regression): Promise<void> {
+  f.resetCalls();
+  const answer = await send(f, false, r.request);
+  expect(checkAnswer(answer).problems, answer.text).toEqual([]);
+  expect(answer.status, answer.text).toBe(r.status);
+  const body = JSON.parse(answer.text) as Record<string, any>;
+  expect(body['errors']?.[0]?.extensions?.code, answer.text).toBe(r.code);
+  r.check?.(body, f);
+}
+
+// --- the runs -------------------------------------------------------------------------------------------------
+
+for (const config of [
+  { label: 'default', env: undefined, from: 0, to: DEFAULT_CASES },
+  { label: 'production', env: { NODE_ENV: 'production' }, from: DEFAULT_CASES, to: TOTAL },
+] as const) {
+  const from = ONLY_CASE === undefined ? config.from : ONLY_CASE;
+  const to = ONLY_CASE === undefined ? config.to : ONLY_CASE + 1;
+  const fuzzesHere = from >= config.from && to <= config.to && from < to;
+
+  describe(`fuzzed requests, ${config.label} configuration`, () => {
+    // Cleared after the run: the stopped app (its schema above all) must not stay reachable into the next configuration.
+    let f: Fixture | undefined;
+    let index: SchemaIndex | undefined;
+    let canary: unknown;
+
+    beforeAll(async () => {
+      f = await startFixture({ sources: { demo: { patients: PATIENT_COUNT } }, ...(config.env ? { env: config.env } : {}) });
+      index = indexSchema(f.gateway.app.yoga.getEnveloped({} as never).schema);
+      const res = await f.gql(CANARY_QUERY);
+      expect(res.status).toBe(200);
+      expect(res.errors).toBeUndefined();
+      canary = res.data;
+    });
+    afterAll(async () => {
+      await f?.stop();
+      f = undefined;
+      index = undefined;
+    });
+
+    for (const r of REGRESSIONS) it(`regression: ${r.name}`, () => runRegression(f!, r));
+
+    it.runIf(fuzzesHere)(`${to - from} fuzzed requests: no 5xx, no crash, spec-shaped errors, RSS under 1 GB`, { timeout: 180_000 }, async () => {
+      const stats = new FuzzStats();
+      const heapBefore = liveHeap();
+      const started = performance.now();
+      await runCases(f!, index!, from, to, stats);
+      const ms = performance.now() - started;
+      const heapAfter = liveHeap();
+      runs.push({ label: config.label, stats, ms });
+      console.log(report(config.label, stats, ms, [heapBefore, heapAfter]));
+
+      // still serving: a normal query answers exactly as before the run
+      const after = await f!.gql(CANARY_QUERY);
+      expect({ status: after.status, errors: after.errors, data: after.data }).toEqual({ status: 200, errors: undefined, data: canary });
+      expect((await f!.fetch('/ready')).status).toBe(200);
+
+      expect(stats.failureCount, failureReport(config.label, stats)).toBe(0);
+      expect(stats.count).toBe(to - from);
+      expect(maxRss, `max RSS ${Math.round(maxRss / MB)} MB`).toBeLessThan(RSS_LIMIT_BYTES);
+      if (heapBefore !== undefined && heapAfter !== undefined) expect(heapAfter - heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT);
+    });
+  });
+}
