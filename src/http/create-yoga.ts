@@ -94,7 +94,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     context: ({ request }) => contextOf(request),
     plugins: [
       useRequestId(),
-      useAccessLog(logger),
+      useAccessLog(logger, config.logLevel === 'debug'),
       useSecurityHeaders(),
       useCors(config.cors),
       usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),

@@ -54,8 +54,8 @@ export function setPublicRoot(request: Request, root: string): void {
 }
 
 /** The public root set by use-public-root.ts, else the origin of the request's own URL. */
-export function publicRootOf(request: Request): string {
-  return metaOf(request).publicRoot ?? new URL(request.url).origin;
+export function publicRootOf(request: Request, url?: URL): string {
+  return metaOf(request).publicRoot ?? (url ?? new URL(request.url)).origin;
 }
 
 /**

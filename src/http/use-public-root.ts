@@ -18,9 +18,10 @@ export function usePublicRoot(options: PublicRootOptions): Plugin {
   return {
     onRequest({ request, serverContext }) {
       if (options.publicBaseUrl !== null) return setPublicRoot(request, options.publicBaseUrl);
+      if (trusted.size === 0) return; // the request's own origin (publicRootOf), worked out only when a route asks
       const own = new URL(request.url);
       const peer = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
-      if (peer === undefined || trusted.size === 0 || !trusted.has(normaliseIp(peer))) return setPublicRoot(request, own.origin);
+      if (peer === undefined || !trusted.has(normaliseIp(peer))) return setPublicRoot(request, own.origin);
       const proto = first(request.headers.get('x-forwarded-proto'));
       const host = first(request.headers.get('x-forwarded-host'));
       const scheme = proto === 'https' || proto === 'http' ? proto : own.protocol.slice(0, -1);

@@ -1,17 +1,19 @@
 // Hostile clients, fuzzed (issue 9): 10,000 generated requests against the real gateway in front of a real FHIR
 // upstream (Medplum's in-memory server over loopback, 20 seeded patients): grammar-valid documents built from the
 // gateway's own schema, the same documents mutated byte by byte, documents near the size limits and malformed request
-// envelopes; on /graphql, /fhir/$graphql and /fhir/Patient/{id}/$graphql; most in-process through yoga.fetch, ~10 %
-// over the real socket; 6,000 against the default configuration and 4,000 against NODE_ENV=production (no
-// introspection). Every answer must be below 500 and spec-shaped (test/hostile/fuzz/check.ts), /health must answer
-// during the run, the gateway must answer a normal query exactly as before at the end, and the RSS must stay under 1 GB.
+// envelopes; on /graphql, /fhir/$graphql and /fhir/Patient/{id}/$graphql; over the real socket to the gateway running
+// as its own process, started as an operator starts it (`node <start-script flags> src/main.ts`); 6,000 against the
+// default configuration and 4,000 against NODE_ENV=production (no introspection). Every answer must be below 500 and
+// spec-shaped (test/hostile/fuzz/check.ts), /health must answer during the run, the gateway must answer a normal query
+// exactly as before at the end, and the gateway process's peak RSS (VmHWM) must stay under 1 GB.
 //
 // Reproducible: each case draws from its own PRNG seeded from the run's seed and its index. On a failure the seed and
 // the case indexes are printed; replay one case with FUZZ_SEED=<seed> FUZZ_CASE=<index> npx vitest run test/hostile/fuzz
 // (FUZZ_COUNT=<n> changes the number of cases). What the fuzzer found is kept below as named regression cases.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryOf, startGateway, waitReady, type GatewayHandle } from '../../bench/processes.ts';
 import { startFixture, type Fixture } from '../helpers/fixture.ts';
 import { checkAnswer, FuzzStats, sortedCounts, type Answer } from './fuzz/check.ts';
 import { generateCase, type FuzzCase, type FuzzRequest } from './fuzz/cases.ts';
@@ -28,48 +30,21 @@ const DEFAULT_CASES = Math.round(TOTAL * 0.6);
 const CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 20_000;
 const HEALTH_EVERY = 500;
-const MB = 1024 * 1024;
 
 /*
- * Memory. The gateway runs inside this test process (startFixture starts it in-process, and vitest runs this file in
- * one forked worker), so process.memoryUsage().rss is the gateway's RSS *plus* the test's own (vitest, the generator,
- * the upstream's in-memory FHIR repository): an upper bound of the gateway's. The test keeps its own share small:
- * counters and the first few failures, nothing of the answers.
- *
- * V8 lets garbage pile up between full collections, the more so the more memory the machine has (heap limit 4.2 GB
- * on a 24 GB machine): left alone, this run's heap grows to ~750 MB between collections and the RSS peaks at
- * 1.1-1.15 GB, while what the gateway holds (heap after a full GC) stays near 200 MB. The samples would measure how
- * lazily V8 collects, not what the gateway keeps. So a full GC runs every GC_EVERY
- * cases (node:v8 exposes it at run time); between them the RSS is sampled every 50 ms and must stay under 1 GB, and
- * the heap after the last GC may exceed the one after the first by at most HEAP_GROWTH_LIMIT (a leak or an unbounded
- * cache would). FUZZ_NO_GC=1 leaves V8 alone (to see its own peak; the 1 GB assertion may then fail on big machines).
+ * Memory. The fuzzed gateway is a process of its own (the upstream and this test run elsewhere), so its peak RSS —
+ * VmHWM in /proc, the kernel's own high-water mark, read after the run — is the gateway's and nothing else's; V8 is
+ * left alone (no forced collections), with the node flags of `npm start`.
  */
-const RSS_LIMIT_BYTES = 1024 * MB;
-const HEAP_GROWTH_LIMIT = 150 * MB;
-const GC_EVERY = 1000;
-const forceGc: () => void = process.env['FUZZ_NO_GC']
-  ? () => undefined
-  : (() => {
-      setFlagsFromString('--expose-gc');
-      return runInNewContext('gc') as () => void;
-    })();
+const RSS_LIMIT_MB = 1024;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Node flags of the start script (`node --max-semi-space-size=16 src/main.ts`), so the gateway runs as `npm start` runs it. */
+const START_FLAGS = ((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start)
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
+const runs: { label: string; stats: FuzzStats; ms: number; peakMb: number }[] = [];
 
-let maxRss = 0;
-const sampleRss = () => {
-  const rss = process.memoryUsage.rss();
-  if (rss > maxRss) maxRss = rss;
-  return rss;
-};
-let sampler: NodeJS.Timeout | undefined;
-const runs: { label: string; stats: FuzzStats; ms: number }[] = [];
-
-beforeAll(() => {
-  sampleRss();
-  sampler = setInterval(sampleRss, 50);
-  sampler.unref();
-});
 afterAll(() => {
-  clearInterval(sampler);
   if (runs.length === 0) return;
   const count = runs.reduce((n, r) => n + r.stats.count, 0);
   const ms = runs.reduce((n, r) => n + r.ms, 0);
@@ -77,12 +52,15 @@ afterAll(() => {
   for (const r of runs) for (const [k, v] of r.stats.statuses) statuses.set(k, (statuses.get(k) ?? 0) + v);
   console.log(
     `fuzz total: seed=0x${SEED.toString(16)} ${count} requests in ${(ms / 1000).toFixed(1)} s (${Math.round(count / (ms / 1000))} req/s), ` +
-      `max RSS ${Math.round(maxRss / MB)} MB; statuses ${sortedCounts(statuses)}`,
+      `gateway peak RSS ${runs.map((r) => `${r.label} ${Math.round(r.peakMb)} MB`).join(', ')}; statuses ${sortedCounts(statuses)}`,
   );
 });
 
-/** Sends one request in-process (yoga.fetch) or over the socket; the answer read whole. */
-async function send(f: Fixture, viaSocket: boolean, request: FuzzRequest): Promise<Answer> {
+/** A gateway to send to: the in-process one of the fixture (yoga.fetch), or one reached over the socket. */
+type Target = { readonly fixture: Fixture } | { readonly url: string };
+
+/** Sends one request; the answer read whole. */
+async function send(target: Target, request: FuzzRequest): Promise<Answer> {
   const init: RequestInit = {
     method: request.method,
     headers: request.headers,
@@ -96,7 +74,7 @@ async function send(f: Fixture, viaSocket: boolean, request: FuzzRequest): Promi
   });
   try {
     const res = await Promise.race([
-      viaSocket ? fetch(`${f.url}${request.path}`, init) : f.gateway.app.yoga.fetch(`http://127.0.0.1${request.path}`, init),
+      'url' in target ? fetch(`${target.url}${request.path}`, init) : target.fixture.gateway.app.yoga.fetch(`http://127.0.0.1${request.path}`, init),
       hung,
     ]);
     const text = await Promise.race([res.text(), hung]);
@@ -110,32 +88,32 @@ function describeRequest(c: FuzzCase): string {
   const { method, path, headers, body } = c.request;
   const text = body === undefined ? '' : typeof body === 'string' ? body : `<${body.length} bytes>`;
   const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}... (${s.length} chars)` : s);
-  return `${c.viaSocket ? 'socket' : 'in-process'} ${method} ${clip(path, 300)} ${JSON.stringify(headers)} ${clip(text, 600)}`;
+  return `${method} ${clip(path, 300)} ${JSON.stringify(headers)} ${clip(text, 600)}`;
 }
 
-async function runCase(f: Fixture, index: SchemaIndex, caseIndex: number, stats: FuzzStats): Promise<void> {
+async function runCase(url: string, index: SchemaIndex, caseIndex: number, stats: FuzzStats): Promise<void> {
   const c = generateCase(createRng(caseSeed(SEED, caseIndex)), index, caseIndex);
   const started = performance.now();
   let answer: Answer;
   try {
-    answer = await send(f, c.viaSocket, c.request);
+    answer = await send({ url }, c.request);
   } catch (error) {
-    stats.record(caseIndex, c.kind, c.viaSocket, performance.now() - started, 0, []);
+    stats.record(caseIndex, c.kind, performance.now() - started, 0, []);
     stats.fail({ caseIndex, kind: c.kind, problems: [`no answer: ${(error as Error).message}`], request: describeRequest(c) });
     return;
   }
   const { problems, codes, executed } = checkAnswer(answer);
   if (ONLY_CASE !== undefined) console.log(`case ${caseIndex} (${c.kind}): ${describeRequest(c)}\n  -> HTTP ${answer.status} ${answer.text.slice(0, 4000)}`);
-  stats.record(caseIndex, c.kind, c.viaSocket, performance.now() - started, answer.status, codes, executed);
+  stats.record(caseIndex, c.kind, performance.now() - started, answer.status, codes, executed);
   if (problems.length > 0) {
     const headers = [...(answer.headers?.entries() ?? [])].map(([k, v]) => `${k}: ${v}`).join(' | ');
     stats.fail({ caseIndex, kind: c.kind, problems, request: `${describeRequest(c)}\n    answer headers: ${headers}` });
   }
 }
 
-async function checkHealth(f: Fixture, stats: FuzzStats, caseIndex: number): Promise<void> {
+async function checkHealth(url: string, stats: FuzzStats, caseIndex: number): Promise<void> {
   try {
-    const res = await fetch(`${f.url}/health`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
     const body = (await res.json()) as { status?: string };
     if (res.status !== 200 || body.status !== 'pass') throw new Error(`HTTP ${res.status} ${JSON.stringify(body)}`);
   } catch (error) {
@@ -143,39 +121,27 @@ async function checkHealth(f: Fixture, stats: FuzzStats, caseIndex: number): Pro
   }
 }
 
-/** Cases [from, to) with CONCURRENCY in flight; /health over the socket every HEALTH_EVERY cases, a full GC every GC_EVERY. */
-async function runCases(f: Fixture, index: SchemaIndex, from: number, to: number, stats: FuzzStats): Promise<void> {
+/** Cases [from, to) with CONCURRENCY in flight; /health every HEALTH_EVERY cases. */
+async function runCases(url: string, index: SchemaIndex, from: number, to: number, stats: FuzzStats): Promise<void> {
   let next = from;
   const worker = async () => {
     while (next < to) {
       const caseIndex = next++;
-      if ((caseIndex - from) % HEALTH_EVERY === 0) await checkHealth(f, stats, caseIndex);
-      if ((caseIndex - from) % GC_EVERY === GC_EVERY - 1) {
-        sampleRss();
-        forceGc();
-      }
-      await runCase(f, index, caseIndex, stats);
-      if (caseIndex % 16 === 0) sampleRss();
+      if ((caseIndex - from) % HEALTH_EVERY === 0) await checkHealth(url, stats, caseIndex);
+      await runCase(url, index, caseIndex, stats);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
-/** Heap bytes in use after a full GC (what the process holds), or undefined with FUZZ_NO_GC. */
-function liveHeap(): number | undefined {
-  if (process.env['FUZZ_NO_GC']) return undefined;
-  forceGc();
-  return process.memoryUsage().heapUsed;
-}
-
 const CANARY_QUERY = `{ Patient(id: "${CANARY_PATIENT}") { id gender birthDate name { family given } } PatientList(_id: "${CANARY_PATIENT}") { id ObservationList(_reference: subject, _count: 3, _sort: "_id") { id status } } }`;
 
-function report(label: string, stats: FuzzStats, ms: number, heap: readonly (number | undefined)[]): string {
+function report(label: string, stats: FuzzStats, ms: number, memory: { rssMb: number; peakMb: number } | undefined): string {
   const kinds = [...stats.kinds].map(([k, s]) => `${k}:${s.count}/${s.executed}/${Math.round(s.totalMs / s.count)}ms/${Math.round(s.maxMs)}ms`).join(' ');
-  const heaps = heap.every((h) => h !== undefined) ? `, heap after GC ${heap.map((h) => Math.round(h! / MB)).join(' -> ')} MB` : '';
   return (
-    `fuzz ${label}: seed=0x${SEED.toString(16)} ${stats.count} requests (${stats.socket} over the socket) in ${(ms / 1000).toFixed(1)} s ` +
-    `(${Math.round(stats.count / (ms / 1000))} req/s), max RSS ${Math.round(maxRss / MB)} MB${heaps}; statuses ${sortedCounts(stats.statuses)}; ` +
+    `fuzz ${label}: seed=0x${SEED.toString(16)} ${stats.count} requests in ${(ms / 1000).toFixed(1)} s ` +
+    `(${Math.round(stats.count / (ms / 1000))} req/s), gateway RSS peak ${Math.round(memory?.peakMb ?? NaN)} MB (now ${Math.round(memory?.rssMb ?? NaN)} MB); ` +
+    `statuses ${sortedCounts(stats.statuses)}; ` +
     `codes ${sortedCounts(stats.codes)}; kinds (count/executed/avg/max latency) ${kinds}; ` +
     `slowest ${stats.slowest.map((s) => `#${s.caseIndex}(${s.kind}) ${Math.round(s.ms)}ms`).join(', ')}`
   );
@@ -311,7 +277,7 @@ const REGRESSIONS: readonly Regression[] = [
 
 async function runRegression(f: Fixture, r: Regression): Promise<void> {
   f.resetCalls();
-  const answer = await send(f, false, r.request);
+  const answer = await send({ fixture: f }, r.request);
   expect(checkAnswer(answer).problems, answer.text).toEqual([]);
   expect(answer.status, answer.text).toBe(r.status);
   const body = JSON.parse(answer.text) as Record<string, any>;
@@ -330,20 +296,35 @@ for (const config of [
   const fuzzesHere = from >= config.from && to <= config.to && from < to;
 
   describe(`fuzzed requests, ${config.label} configuration`, () => {
+    // The fixture's in-process gateway answers the regression cases (they count upstream calls) and gives the schema;
+    // the fuzz goes to `fuzzed`, the same gateway as its own process in front of the same upstream.
     // Cleared after the run: the stopped app (its schema above all) must not stay reachable into the next configuration.
     let f: Fixture | undefined;
+    let fuzzed: GatewayHandle | undefined;
     let index: SchemaIndex | undefined;
     let canary: unknown;
+
+    const gql = async (url: string, query: string) => {
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query }) });
+      return { status: res.status, ...((await res.json()) as { data?: unknown; errors?: unknown }) };
+    };
 
     beforeAll(async () => {
       f = await startFixture({ sources: { demo: { patients: PATIENT_COUNT } }, ...(config.env ? { env: config.env } : {}) });
       index = indexSchema(f.gateway.app.yoga.getEnveloped({} as never).schema);
-      const res = await f.gql(CANARY_QUERY);
+      if (!fuzzesHere) return;
+      fuzzed = await startGateway(ROOT, process.execPath, f.upstreams['demo']!.baseUrl, {
+        nodeFlags: START_FLAGS,
+        ...(config.env ? { env: config.env } : {}),
+      });
+      await waitReady(fuzzed.url);
+      const res = await gql(fuzzed.url, CANARY_QUERY);
       expect(res.status).toBe(200);
       expect(res.errors).toBeUndefined();
       canary = res.data;
     });
     afterAll(async () => {
+      await fuzzed?.stop();
       await f?.stop();
       f = undefined;
       index = undefined;
@@ -351,25 +332,25 @@ for (const config of [
 
     for (const r of REGRESSIONS) it(`regression: ${r.name}`, () => runRegression(f!, r));
 
-    it.runIf(fuzzesHere)(`${to - from} fuzzed requests: no 5xx, no crash, spec-shaped errors, RSS under 1 GB`, { timeout: 180_000 }, async () => {
+    it.runIf(fuzzesHere)(`${to - from} fuzzed requests: no 5xx, no crash, spec-shaped errors, gateway RSS under 1 GB`, { timeout: 180_000 }, async () => {
+      const url = fuzzed!.url;
       const stats = new FuzzStats();
-      const heapBefore = liveHeap();
       const started = performance.now();
-      await runCases(f!, index!, from, to, stats);
+      await runCases(url, index!, from, to, stats);
       const ms = performance.now() - started;
-      const heapAfter = liveHeap();
-      runs.push({ label: config.label, stats, ms });
-      console.log(report(config.label, stats, ms, [heapBefore, heapAfter]));
+      const memory = memoryOf(fuzzed!.pid);
+      runs.push({ label: config.label, stats, ms, peakMb: memory?.peakMb ?? NaN });
+      console.log(report(config.label, stats, ms, memory));
 
       // still serving: a normal query answers exactly as before the run
-      const after = await f!.gql(CANARY_QUERY);
+      const after = await gql(url, CANARY_QUERY);
       expect({ status: after.status, errors: after.errors, data: after.data }).toEqual({ status: 200, errors: undefined, data: canary });
-      expect((await f!.fetch('/ready')).status).toBe(200);
+      expect((await fetch(`${url}/ready`)).status).toBe(200);
 
       expect(stats.failureCount, failureReport(config.label, stats)).toBe(0);
       expect(stats.count).toBe(to - from);
-      expect(maxRss, `max RSS ${Math.round(maxRss / MB)} MB`).toBeLessThan(RSS_LIMIT_BYTES);
-      if (heapBefore !== undefined && heapAfter !== undefined) expect(heapAfter - heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT);
+      expect(memory, 'the gateway process\'s memory (Linux /proc)').toBeDefined();
+      expect(memory!.peakMb, `gateway peak RSS ${Math.round(memory!.peakMb)} MB`).toBeLessThan(RSS_LIMIT_MB);
     });
   });
 }

@@ -19,7 +19,7 @@ export interface FhirRestDeps {
   /** The deepest JSON accepted in a request body. */
   readonly maxJsonDepth: number;
   /** The gateway's public root URL as the client reached it (use-public-root.ts). */
-  readonly publicRoot: (request: Request) => string;
+  readonly publicRoot: (request: Request, url?: URL) => string;
   /** The request's FhirContext, built as for every route (request-context.ts). */
   readonly context: (request: Request) => FhirContext;
 }

@@ -42,7 +42,7 @@ async function answer(
 ): Promise<Response> {
   const base = deps.basePath.split('/').filter((s) => s !== '');
   let ctx: FhirContext | undefined;
-  const fhirBase = deps.publicRoot(request) + deps.basePath;
+  const fhirBase = deps.publicRoot(request, url) + deps.basePath;
   try {
     if (segments === null) throw new GatewayError('BAD_REQUEST', 'The path is not valid percent-encoding');
     let rest = segments.slice(base.length);

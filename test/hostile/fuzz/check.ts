@@ -160,7 +160,6 @@ export interface Failure {
 /** Counters only (the test's own memory stays small): statuses, codes, time per kind, the first failures. */
 export class FuzzStats {
   count = 0;
-  socket = 0;
   readonly statuses = new Map<number, number>();
   readonly codes = new Map<string, number>();
   readonly kinds = new Map<string, KindStats>();
@@ -170,9 +169,8 @@ export class FuzzStats {
   failureCount = 0;
   readonly slowest: { caseIndex: number; kind: string; ms: number }[] = [];
 
-  record(caseIndex: number, kind: string, viaSocket: boolean, ms: number, status: number, codes: readonly string[], executed = false): void {
+  record(caseIndex: number, kind: string, ms: number, status: number, codes: readonly string[], executed = false): void {
     this.count++;
-    if (viaSocket) this.socket++;
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
     for (const code of codes) this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
     const k = this.kinds.get(kind) ?? { count: 0, executed: 0, totalMs: 0, maxMs: 0 };
