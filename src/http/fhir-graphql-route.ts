@@ -2,7 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { shown } from '../errors/shown.ts';
 import { isFhirId } from '../sources/reference.ts';
-import { decodeSegments } from './fhir-rest/rest-route.ts';
+import { answering, decodeSegments } from './fhir-rest/rest-route.ts';
 import { restFailure } from './fhir-rest/rest-errors.ts';
 import type { FetchApi } from './fhir-rest/rest-call.ts';
 import type { FocusResource } from './instance-query.ts';
@@ -55,7 +55,8 @@ export function useFhirGraphqlRoute(options: FhirGraphqlRouteOptions): Plugin {
       try {
         target = targetOf(options, segments.slice(base.length, -1), new URL(request.url));
       } catch (error) {
-        endResponse(restFailure(fetchAPI as unknown as FetchApi, error, undefined, requestIdOf(request), options.log));
+        const id = requestIdOf(request);
+        endResponse(restFailure(answering(fetchAPI as unknown as FetchApi, id), error, undefined, id, options.log));
         return;
       }
       targets.set(request, target);

@@ -12,7 +12,8 @@ export function useRequestId(): Plugin {
       markReceived(request);
     },
     onResponse({ request, response }) {
-      response.headers.set('x-request-id', requestIdOf(request));
+      const id = requestIdOf(request);
+      if (response.headers.get('x-request-id') !== id) response.headers.set('x-request-id', id);
     },
   };
 }

@@ -8,6 +8,12 @@ export interface FetchApi {
   readonly ReadableStream: typeof ReadableStream;
 }
 
+/** What every answer of a REST request is built with: the classes, and the headers every answer carries. */
+export interface Answering extends FetchApi {
+  /** The security headers and the request id (the pipeline's plugins then find them and change nothing). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** What the REST API is built from (app.ts wires it). */
 export interface FhirRestDeps {
   /** Where the FHIR endpoints live, e.g. `/fhir`. */
@@ -30,7 +36,7 @@ export interface RestCall {
   readonly url: URL;
   readonly ctx: FhirContext;
   readonly deps: FhirRestDeps;
-  readonly fetchAPI: FetchApi;
+  readonly fetchAPI: Answering;
   /** The gateway's FHIR base as the client reached it, e.g. `http://127.0.0.1:4000/fhir`. */
   readonly base: string;
   /** The source named in the path (`/fhir/{sourceId}/...`), if any. */

@@ -2,7 +2,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { issueOf, operationOutcome, statusOfError } from '../../errors/operation-outcome.ts';
 import type { FhirContext } from '../../fhir/fhir-context.ts';
 import { fhirResponse } from './rest-response.ts';
-import type { FetchApi } from './rest-call.ts';
+import type { Answering } from './rest-call.ts';
 
 export interface RestErrorLog {
   (message: string): void;
@@ -15,7 +15,7 @@ export interface RestErrorLog {
  * with the request id only (no exception text, no stack).
  */
 export function restFailure(
-  fetchAPI: FetchApi, error: unknown, ctx: FhirContext | undefined, requestId: string, log: RestErrorLog, base?: string,
+  fetchAPI: Answering, error: unknown, ctx: FhirContext | undefined, requestId: string, log: RestErrorLog, base?: string,
 ): Response {
   if (!(error instanceof GatewayError)) {
     log(`unexpected error (request ${requestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,11 +1,11 @@
-import type { FetchApi } from './rest-call.ts';
+import type { Answering } from './rest-call.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** A whole FHIR JSON answer (a resource, an OperationOutcome), or an empty one when `body` is undefined. */
-export function fhirResponse(fetchAPI: FetchApi, status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  if (body === undefined) return new fetchAPI.Response(null, { status, headers });
-  return new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': FHIR_JSON, ...headers } });
+export function fhirResponse(answering: Answering, status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  if (body === undefined) return new answering.Response(null, { status, headers: { ...answering.headers, ...headers } });
+  return new answering.Response(JSON.stringify(body), { status, headers: { ...answering.headers, 'content-type': FHIR_JSON, ...headers } });
 }
 
 const CHUNK = 64 * 1024;
@@ -20,13 +20,13 @@ const INLINE = 128 * 1024;
  * writing instead of growing a buffer.
  */
 export function bundleResponse(
-  fetchAPI: FetchApi,
+  fetchAPI: Answering,
   bundle: Readonly<Record<string, unknown>>,
   entries: readonly object[],
   headers: Record<string, string> = {},
 ): Response {
   const head = JSON.stringify(bundle);
-  const init = { status: 200, headers: { 'content-type': FHIR_JSON, ...headers } };
+  const init = { status: 200, headers: { ...fetchAPI.headers, 'content-type': FHIR_JSON, ...headers } };
   if (entries.length === 0) return new fetchAPI.Response(head, init);
   let i = 0;
   let text = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[`;

@@ -5,7 +5,8 @@ import type { FhirContext } from '../../fhir/fhir-context.ts';
 import { isFhirId } from '../../sources/reference.ts';
 import { requestIdOf } from '../request-meta.ts';
 import { logUnexpectedPartials } from '../use-error-masking.ts';
-import type { FetchApi, FhirRestDeps, RestCall } from './rest-call.ts';
+import type { Answering, FetchApi, FhirRestDeps, RestCall } from './rest-call.ts';
+import { SECURITY_HEADERS } from '../use-security-headers.ts';
 import { restFailure, type RestErrorLog } from './rest-errors.ts';
 import { metadata } from './rest-metadata.ts';
 import { history, read } from './rest-read.ts';
@@ -32,13 +33,13 @@ export function useFhirRest(deps: FhirRestDeps, log: RestErrorLog): Plugin {
       const segments = decodeSegments(url.pathname);
       if (segments !== null && (segments.length < base.length || !base.every((s, i) => segments[i] === s))) return;
       if (segments === null && !url.pathname.startsWith(deps.basePath)) return;
-      endResponse(await answer(deps, log, request, url, segments, fetchAPI as unknown as FetchApi));
+      endResponse(await answer(deps, log, request, url, segments, answering(fetchAPI as unknown as FetchApi, requestIdOf(request))));
     },
   };
 }
 
 async function answer(
-  deps: FhirRestDeps, log: RestErrorLog, request: Request, url: URL, segments: readonly string[] | null, fetchAPI: FetchApi,
+  deps: FhirRestDeps, log: RestErrorLog, request: Request, url: URL, segments: readonly string[] | null, fetchAPI: Answering,
 ): Promise<Response> {
   const base = deps.basePath.split('/').filter((s) => s !== '');
   let ctx: FhirContext | undefined;
@@ -120,6 +121,11 @@ function dispatch(deps: FhirRestDeps, method: string, path: readonly string[]): 
     return refuse('NOT_IMPLEMENTED', `Compartment searches are not supported; search ${third}?patient=${resourceType}/${id} (or the parameter that links them) instead`);
   }
   return refuse('NOT_FOUND', `No FHIR interaction is defined at ${deps.basePath}/${path.map((p) => shown(p)).join('/')}`);
+}
+
+/** Answers built with the security headers and the request id in place (see Answering). */
+export function answering(fetchAPI: FetchApi, requestId: string): Answering {
+  return { Response: fetchAPI.Response, ReadableStream: fetchAPI.ReadableStream, headers: { ...SECURITY_HEADERS, 'x-request-id': requestId } };
 }
 
 function refuse(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'NOT_IMPLEMENTED', message: string, allow?: string): Handler {
