@@ -9,13 +9,13 @@ interface RequestMeta {
   received?: { readonly at: number; readonly url: string };
 }
 
-const metas = new WeakMap<Request, RequestMeta>();
+/** Kept on the request itself under a symbol (cheaper than a WeakMap lookup on every hook of every request). */
+const META: unique symbol = Symbol('fhir-gateway.request-meta');
+type WithMeta = Request & { [META]?: RequestMeta };
 const VALID_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 function metaOf(request: Request): RequestMeta {
-  let meta = metas.get(request);
-  if (!meta) metas.set(request, (meta = {}));
-  return meta;
+  return ((request as WithMeta)[META] ??= {});
 }
 
 /** The request id: the caller's `x-request-id` when it is sane, else a new UUID; the same for the request's lifetime. */
@@ -55,7 +55,7 @@ export function setPublicRoot(request: Request, root: string): void {
 
 /** The public root set by use-public-root.ts, else the origin of the request's own URL. */
 export function publicRootOf(request: Request, url?: URL): string {
-  return metaOf(request).publicRoot ?? (url ?? new URL(request.url)).origin;
+  return metaOf(request).publicRoot ?? (url ?? urlOf(request)).origin;
 }
 
 /**
@@ -63,6 +63,11 @@ export function publicRootOf(request: Request, url?: URL): string {
  * root, so that logs, headers and links stay those of the request the client made.
  */
 export function deriveRequest(original: Request, derived: Request): Request {
-  metas.set(derived, { ...metaOf(original), id: requestIdOf(original) });
+  (derived as WithMeta)[META] = { ...metaOf(original), id: requestIdOf(original) };
   return derived;
+}
+
+/** The request's URL, parsed: whatwg-node's Request has parsed it already (`parsedUrl`); else parsed here. */
+export function urlOf(request: Request): URL {
+  return (request as { parsedUrl?: URL }).parsedUrl ?? new URL(request.url);
 }

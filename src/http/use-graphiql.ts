@@ -1,6 +1,7 @@
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { GraphiqlAssets, type GraphiqlAsset } from './graphiql-assets.ts';
 import { GRAPHIQL_CSP, renderGraphiqlPage } from './graphiql-page.ts';
+import { pathnameOf } from './request-meta.ts';
 
 export interface UseGraphiqlOptions {
   /** Serve the page and its assets at all (default true); when false the plugin does nothing. */
@@ -34,8 +35,9 @@ export function useGraphiql(options: UseGraphiqlOptions = {}): Plugin {
       if (options.endpoint === undefined) endpoint = yoga.graphqlEndpoint;
       logger = yoga.logger;
     },
-    onRequest({ request, url, fetchAPI, endResponse }) {
-      const path = url.pathname;
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const path = pathnameOf(request.url); // not the hook's `url`: building it costs every request a URL parse
       if (request.method === 'GET' && (path === endpoint || path === `${endpoint}/`) && request.headers.get('accept')?.includes('text/html')) {
         // relative to the page's own URL: `/x/graphql` -> `graphiql/...`, `/x/graphql/` -> `../graphiql/...`
         const base = `${path.endsWith('/') ? '../' : ''}graphiql/${assets.buildId()}/`;
@@ -53,7 +55,7 @@ export function useGraphiql(options: UseGraphiqlOptions = {}): Plugin {
         );
       }
       const folder = assetFolder();
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || !path.startsWith(folder)) return;
+      if (!path.startsWith(folder)) return;
       const [buildId, name, ...more] = path.slice(folder.length).split('/');
       if (buildId !== assets.buildId() || name === undefined || more.length > 0) return; // yoga answers 404
       return serveAsset(assets, name, request, fetchAPI, endResponse, logger);

@@ -14,18 +14,44 @@ export interface Loaders {
   prime(sourceId: string, resources: readonly FhirResource[]): void;
 }
 
-/** A fresh set of loaders for one GraphQL request (never shared between requests). */
+/**
+ * A fresh set of loaders for one request (never shared between requests). Each is made when first used: a REST read
+ * needs none, most queries only some.
+ */
 export function createLoaders(deps: LoaderDeps): Loaders {
-  const resource = createResourceLoader(deps);
-  return {
-    resource,
-    search: createSearchLoader(deps),
-    reverse: createReverseLoader(deps),
-    sameAs: createSameAsLoader(deps),
-    prime(sourceId, resources) {
-      for (const r of resources) if (r.id !== undefined) resource.prime(resourceKey(sourceId, r.resourceType, r.id), r);
-    },
-  };
+  return new RequestLoaders(deps);
+}
+
+class RequestLoaders implements Loaders {
+  readonly #deps: LoaderDeps;
+  #resource: ResourceLoader | undefined;
+  #search: SearchLoader | undefined;
+  #reverse: ReverseLoader | undefined;
+  #sameAs: SameAsLoader | undefined;
+
+  constructor(deps: LoaderDeps) {
+    this.#deps = deps;
+  }
+
+  get resource(): ResourceLoader {
+    return (this.#resource ??= createResourceLoader(this.#deps));
+  }
+
+  get search(): SearchLoader {
+    return (this.#search ??= createSearchLoader(this.#deps));
+  }
+
+  get reverse(): ReverseLoader {
+    return (this.#reverse ??= createReverseLoader(this.#deps));
+  }
+
+  get sameAs(): SameAsLoader {
+    return (this.#sameAs ??= createSameAsLoader(this.#deps));
+  }
+
+  prime(sourceId: string, resources: readonly FhirResource[]): void {
+    for (const r of resources) if (r.id !== undefined) this.resource.prime(resourceKey(sourceId, r.resourceType, r.id), r);
+  }
 }
 
 export { resourceKey };

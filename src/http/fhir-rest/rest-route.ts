@@ -3,7 +3,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { shown } from '../../errors/shown.ts';
 import type { FhirContext } from '../../fhir/fhir-context.ts';
 import { isFhirId } from '../../sources/reference.ts';
-import { requestIdOf } from '../request-meta.ts';
+import { requestIdOf, urlOf } from '../request-meta.ts';
 import { logUnexpectedPartials } from '../use-error-masking.ts';
 import type { Answering, FetchApi, FhirRestDeps, RestCall } from './rest-call.ts';
 import { SECURITY_HEADERS } from '../use-security-headers.ts';
@@ -29,7 +29,7 @@ export function useFhirRest(deps: FhirRestDeps, log: RestErrorLog): Plugin {
   return {
     async onRequest({ request, fetchAPI, endResponse }) {
       // The request's own URL, not the hook's `url`: the $graphql route may have replaced the request.
-      const url = new URL(request.url);
+      const url = urlOf(request);
       const segments = decodeSegments(url.pathname);
       if (segments !== null && (segments.length < base.length || !base.every((s, i) => segments[i] === s))) return;
       if (segments === null && !url.pathname.startsWith(deps.basePath)) return;
@@ -136,8 +136,10 @@ function refuse(code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'N
 
 /** `/fhir/Patient/p1/%24graphql` -> `['fhir', 'Patient', 'p1', '$graphql']`; null when a segment is not valid percent-encoding. */
 export function decodeSegments(pathname: string): string[] | null {
+  const segments = pathname.split('/').slice(1);
+  if (!pathname.includes('%')) return segments;
   try {
-    return pathname.split('/').slice(1).map(decodeURIComponent);
+    return segments.map(decodeURIComponent);
   } catch {
     return null;
   }
