@@ -1,5 +1,6 @@
 // Turns the measurements into one markdown report: the results table, the DESIGN §12 target checks,
 // cold start, and what the gateway sent upstream for one query of each scenario.
+import { beforeAfterTable, type BeforeAfterPair } from './before-after.ts';
 import type { ColdStartRun } from './cold-start.ts';
 import { FED_DIRECT_ONE, FED_DIRECT_PARALLEL, FED_GATEWAY, type FederationResult, type HungRun } from './federation.ts';
 import { percentile } from './load.ts';
@@ -25,6 +26,8 @@ export interface ScenarioTrace {
   readonly scenario: Scenario;
   readonly items: Record<string, number>;
   readonly gatewayUrls: readonly string[];
+  /** BENCH_BASELINE: the baseline gateway's upstream requests for the same query. */
+  readonly baselineUrls?: readonly string[];
 }
 
 export interface Check {
@@ -42,6 +45,8 @@ export interface ReportInput {
   readonly gatewayRssAfterMb: number | undefined;
   /** The federated part (bench/federation.ts); undefined when skipped. */
   readonly federation?: { readonly result: FederationResult; readonly settings: FederationSettings } | undefined;
+  /** BENCH_BASELINE: the current gateway against the baseline checkout's, row by row. */
+  readonly beforeAfter?: readonly BeforeAfterPair[];
 }
 
 /** The control mode: the direct request through the bare pass-through proxy (bench/proxy-process.ts). */
@@ -190,6 +195,10 @@ function tracesSection(traces: readonly ScenarioTrace[]): string {
     const items = Object.entries(t.items).map(([mode, n]) => `${mode} ${n}`).join(', ');
     out.push(`- **${t.scenario.id} ${t.scenario.title}** — items fetched: ${items}. Gateway upstream requests (${t.gatewayUrls.length}):`);
     for (const u of t.gatewayUrls) out.push(`  - \`${u.length > 140 ? u.slice(0, 137) + '...' : u}\``);
+    if (t.baselineUrls) {
+      const same = t.baselineUrls.join('\n') === t.gatewayUrls.join('\n');
+      out.push(`  - baseline gateway: ${same ? 'the same upstream requests' : `other upstream requests: ${t.baselineUrls.map((u) => `\`${u.slice(0, 140)}\``).join(', ')}`}`);
+    }
     for (const d of t.scenario.direct) out.push(`  - ${d.name}: ${d.description}`);
     if (t.scenario.proxyControl) {
       out.push(`  - ${PROXY_MODE}: the same request through a bare pass-through proxy process (control)`);
@@ -366,6 +375,7 @@ export function renderReport(input: ReportInput, latencies: readonly number[]): 
   const errors = allRows.filter((r) => r.errors > 0);
   const parts = [
     input.header,
+    ...(input.beforeAfter ? ['### Before / after: baseline gateway → current gateway (same run, interleaved)', beforeAfterTable(input.beforeAfter), ''] : []),
     '### Results',
     resultsTable(input.rows),
     '',

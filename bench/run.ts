@@ -8,10 +8,13 @@
 // every upstream latency in BENCH_LATENCY (default 0,20). Then the federated part (bench/federation.ts): three
 // upstreams with 50 ms latency each and a gateway over all three (the five scenarios in federated form), then one
 // of them hung. Prints one markdown report and writes it to .bench-out/latest.md. See BENCHMARKS.md for the
-// method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD, BENCH_FEDERATION=0, BENCH_FED_LATENCY.
+// method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD, BENCH_FEDERATION=0, BENCH_FED_LATENCY, and BENCH_BASELINE=/dir:
+// a second gateway from that checkout, over the same upstream, measured against this one in interleaved rounds
+// (bench/before-after.ts) for s1–s5 through GraphQL and s1/s2 through /fhir.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { describeCheckout, runInterleaved, type BeforeAfterPair } from './before-after.ts';
 import { measureColdStart, type ColdStartRun } from './cold-start.ts';
 import { runFederation, type FederationResult } from './federation.ts';
 import { createClient } from './http.ts';
@@ -22,17 +25,22 @@ import { SCENARIOS, type FhirGet, type Scenario } from './scenarios.ts';
 import { readSettings } from './settings.ts';
 
 const WATCHDOG_MS = 15 * 60_000;
+/** The 1-, 5- and 15-minute load averages. */
+const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' / ');
 
 const settings = readSettings(process.env);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 let upstream: UpstreamHandle | undefined;
 let gateway: GatewayHandle | undefined;
+/** BENCH_BASELINE: the gateway of the baseline checkout, over the same upstream. */
+let baselineGateway: GatewayHandle | undefined;
 let proxy: ProxyHandle | undefined;
 /** Children of the federated part, stopped (again: stop() is idempotent) on every exit path, newest first. */
 const tracked: Array<{ stop(): Promise<void> }> = [];
 const stopAll = async () => {
   await gateway?.stop().catch(() => undefined);
+  await baselineGateway?.stop().catch(() => undefined);
   await proxy?.stop().catch(() => undefined);
   await upstream?.stop().catch(() => undefined);
   for (const child of [...tracked].reverse()) await child.stop().catch(() => undefined);
@@ -45,6 +53,8 @@ watchdog.unref();
 
 async function main(): Promise<number> {
   const started = performance.now();
+  const currentAtStart = describeCheckout(settings.root);
+  const loadAtStart = loadAverage();
   mkdirSync(settings.outDir, { recursive: true });
   log(`settings: latencies ${settings.latencies.join(',')} ms, concurrency ${settings.concurrencies.join(',')}, ` +
     `≤ ${settings.bounds.maxRequests} requests / ${settings.bounds.maxMs} ms per run (+ warm-up ≤ ${settings.bounds.warmupRequests} / ${settings.bounds.warmupMaxMs} ms)${settings.quick ? ' [QUICK]' : ''}`);
@@ -76,6 +86,12 @@ async function main(): Promise<number> {
   await waitReady(gateway.url);
   log(`gateway ${gateway.url} (pid ${gateway.pid})`);
   const graphqlUrl = `${gateway.url}/graphql`;
+  const baseline = settings.baseline;
+  if (baseline) {
+    baselineGateway = await startGateway(baseline.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags, args: ['--config', configPath] });
+    await waitReady(baselineGateway.url);
+    log(`baseline gateway ${baselineGateway.url} (pid ${baselineGateway.pid}) from ${describeCheckout(baseline.root)}`);
+  }
 
   proxy = await startProxy(settings.root, settings.nodeBin, upstream.baseUrl);
   log(`bare proxy ${proxy.baseUrl} (pid ${proxy.pid})`);
@@ -85,11 +101,19 @@ async function main(): Promise<number> {
   const base = upstream.baseUrl;
   const get: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${base}/${p}`);
   const viaProxy: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${proxy!.baseUrl}/${p}`);
-  const viaRest: FhirGet = (p) => directClient.getJson(/^https?:/.test(p) ? p : `${gateway!.url}/fhir/${p}`);
-  const modesOf = (s: Scenario) => [
-    { mode: 'gateway', op: () => gwClient.graphql(graphqlUrl, s.query).then(s.countGraphql) },
+  const viaRest = (gatewayUrl: string): FhirGet => (p) => directClient.getJson(/^https?:/.test(p) ? p : `${gatewayUrl}/fhir/${p}`);
+  const graphqlOp = (s: Scenario, gatewayUrl: string) => () => gwClient.graphql(`${gatewayUrl}/graphql`, s.query).then(s.countGraphql);
+  const restOp = (s: Scenario, gatewayUrl: string) => () => s.direct[0]!.run(viaRest(gatewayUrl));
+  /** Every mode of a scenario; `baselineOp`: the same through the baseline gateway (BENCH_BASELINE), run interleaved with `op`. */
+  const modesOf = (s: Scenario): Array<{ mode: string; op: () => Promise<unknown>; baselineOp?: () => Promise<unknown> }> => [
+    { mode: 'gateway', op: graphqlOp(s, gateway!.url), ...(baselineGateway ? { baselineOp: graphqlOp(s, baselineGateway.url) } : {}) },
     ...s.direct.map((d) => ({ mode: d.name, op: () => d.run(get) })),
-    ...(s.proxyControl ? [{ mode: PROXY_MODE, op: () => s.direct[0]!.run(viaProxy) }, { mode: REST_MODE, op: () => s.direct[0]!.run(viaRest) }] : []),
+    ...(s.proxyControl
+      ? [
+          { mode: PROXY_MODE, op: () => s.direct[0]!.run(viaProxy) },
+          { mode: REST_MODE, op: restOp(s, gateway!.url), ...(baselineGateway ? { baselineOp: restOp(s, baselineGateway.url) } : {}) },
+        ]
+      : []),
   ];
 
   // One query of each scenario on its own: same items through the gateway and directly, and the upstream requests.
@@ -98,38 +122,61 @@ async function main(): Promise<number> {
     await upstream.reset();
     const items: Record<string, number> = { gateway: s.countGraphql(await gwClient.graphql(graphqlUrl, s.query)) };
     const gatewayUrls = await upstream.urls();
+    let baselineUrls: string[] | undefined;
+    if (baselineGateway) {
+      await upstream.reset();
+      items['baseline gateway'] = await graphqlOp(s, baselineGateway.url)();
+      baselineUrls = await upstream.urls();
+      if (baselineUrls.join('\n') !== gatewayUrls.join('\n')) log(`WARNING ${s.id}: the baseline gateway sent other upstream requests: ${JSON.stringify(baselineUrls)}`);
+    }
     for (const d of s.direct) items[d.name] = await d.run(get);
     const counts = new Set(Object.values(items));
     if (counts.size !== 1) log(`WARNING ${s.id}: gateway and direct modes fetched different item counts: ${JSON.stringify(items)}`);
-    traces.push({ scenario: s, items, gatewayUrls });
+    traces.push({ scenario: s, items, gatewayUrls, ...(baselineUrls ? { baselineUrls } : {}) });
   }
 
   // Warm the JIT of gateway and load generator once (bounded), so that the runs measure a warmed-up server.
   const warmBounds = { maxRequests: settings.quick ? 50 : 300, maxMs: settings.quick ? 300 : 1500, warmupRequests: 0, warmupMaxMs: 0 };
-  for (const s of SCENARIOS) for (const { op } of modesOf(s)) await runLoad(op, 1, warmBounds);
+  for (const s of SCENARIOS) {
+    for (const { op, baselineOp } of modesOf(s)) for (const o of baselineOp ? [op, baselineOp] : [op]) await runLoad(o, 1, warmBounds);
+  }
   log('warmed up');
 
   const rows: RunRow[] = [];
+  const pairs: BeforeAfterPair[] = [];
+  const logRow = (row: RunRow) => {
+    const sorted = [...row.latencies].sort((a, b) => a - b);
+    log(`${row.latencyMs} ms ${row.scenario.id} ${row.mode.padEnd(21)} c${String(row.concurrency).padEnd(2)} n=${String(sorted.length).padStart(3)} ` +
+      `p50=${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms up/op=${(row.upstreamRequests / Math.max(1, sorted.length + row.errors)).toFixed(2)}` +
+      `${row.errors ? ` errors=${row.errors} (${row.firstError})` : ''}`);
+  };
   for (const latencyMs of settings.latencies) {
     await upstream.setLatency(latencyMs);
     for (const s of SCENARIOS) {
       const modes = modesOf(s);
       for (const concurrency of settings.concurrencies) {
-        for (const { mode, op } of modes) {
+        for (const { mode, op, baselineOp } of modes) {
           const up = upstream;
+          if (baseline && baselineOp) {
+            const sides = [{ mode, op }, { mode: `${mode} (baseline)`, op: baselineOp }] as const;
+            const baselineFirst = pairs.length % 2 === 1;
+            const [current, before] = await runInterleaved(sides, { latencyMs, scenario: s, concurrency }, settings.bounds, baseline.rounds, baselineFirst, up);
+            rows.push(current);
+            pairs.push({ route: mode === REST_MODE ? 'REST' : 'GraphQL', current, baseline: before });
+            logRow(current);
+            logRow(before);
+            continue;
+          }
           const result = await runLoad(op, concurrency, settings.bounds, () => up.reset());
-          const upstreamRequests = await up.count();
-          const row: RunRow = { latencyMs, scenario: s, mode, upstreamRequests, ...result };
+          const row: RunRow = { latencyMs, scenario: s, mode, upstreamRequests: await up.count(), ...result };
           rows.push(row);
-          const sorted = [...result.latencies].sort((a, b) => a - b);
-          log(`${latencyMs} ms ${s.id} ${mode.padEnd(21)} c${String(concurrency).padEnd(2)} n=${String(sorted.length).padStart(3)} ` +
-            `p50=${(sorted[Math.floor(sorted.length / 2)] ?? NaN).toFixed(1)} ms up/op=${(upstreamRequests / Math.max(1, sorted.length + result.errors)).toFixed(2)}` +
-            `${result.errors ? ` errors=${result.errors} (${result.firstError})` : ''}`);
+          logRow(row);
         }
       }
     }
   }
   const rssAfter = memoryOf(gateway.pid)?.rssMb;
+  const baselineRssAfter = baselineGateway && memoryOf(baselineGateway.pid)?.rssMb;
   await gwClient.close();
   await directClient.close();
   // The single-source processes are done: stop them so that the federated part has the machine to itself.
@@ -151,11 +198,20 @@ async function main(): Promise<number> {
       ? `- federated part: ${fed.sourceIds.length} more upstream processes (same server, ${settings.patients} patients, seed ${settings.seed}, id prefixes ${fed.sourceIds.join('/')}), ` +
         `${fed.latencyMs} ms injected latency each; a gateway over all of them (own process); same warm-up and per-run bounds; the single-source processes are stopped first`
       : '- federated part: skipped (BENCH_FEDERATION=0)',
+    `- current checkout: ${currentAtStart} at the start, ${describeCheckout(settings.root)} at the end`,
+    ...(baseline
+      ? [
+          `- baseline (BENCH_BASELINE): a second gateway, \`node ${[...settings.gatewayNodeFlags, join(baseline.root, 'src', 'main.ts')].join(' ')}\` from ${describeCheckout(baseline.root)}, ` +
+            `same upstream and config; s1–s5 (GraphQL) and s1/s2 (REST) through both in ${baseline.rounds} rounds per row that alternate which gateway goes first, ` +
+            `each round the request count of the bounds above and half their time; RSS after the single-source part: current ${rssAfter?.toFixed(0) ?? '?'} MB, baseline ${baselineRssAfter?.toFixed(0) ?? '?'} MB`,
+        ]
+      : []),
+    `- load average (/proc/loadavg) at the start: ${loadAtStart}, at the end: ${loadAverage()}`,
     `- suite wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
     '',
   ].join('\n');
   const { markdown, checks } = renderReport(
-    { header, rows, cold, traces, gatewayRssAfterMb: rssAfter, federation: federation && { result: federation, settings: fed } },
+    { header, rows, cold, traces, gatewayRssAfterMb: rssAfter, federation: federation && { result: federation, settings: fed }, ...(baseline ? { beforeAfter: pairs } : {}) },
     settings.latencies,
   );
   process.stdout.write(markdown);
@@ -165,6 +221,7 @@ async function main(): Promise<number> {
     JSON.stringify(
       {
         rows: [...rows, ...(federation?.rows ?? [])].map((r) => ({ ...r, scenario: r.scenario.id })),
+        beforeAfter: pairs.map((p) => ({ route: p.route, current: { ...p.current, scenario: p.current.scenario.id }, baseline: { ...p.baseline, scenario: p.baseline.scenario.id } })),
         hung: federation?.hung,
         cold,
         checks,
@@ -183,6 +240,7 @@ try {
 } catch (error) {
   log(`failed: ${(error as Error).stack ?? error}`);
   if (gateway) log(`gateway output (tail):\n${gateway.output().slice(-3000)}`);
+  if (baselineGateway) log(`baseline gateway output (tail):\n${baselineGateway.output().slice(-3000)}`);
 } finally {
   await stopAll();
   clearTimeout(watchdog);

@@ -4,6 +4,8 @@
 //   BENCH_COLD=3         cold-start runs (0 skips them)
 //   BENCH_FEDERATION=0   skip the federated part (3 sources; one source hung)
 //   BENCH_FED_LATENCY=50 injected latency (ms) of each of the 3 sources in the federated part
+//   BENCH_BASELINE=/dir  also start a gateway from that checkout's src/main.ts and compare it with this one
+//                        (bench/before-after.ts): s1–s5 through GraphQL, s1/s2 through /fhir, interleaved rounds
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +55,8 @@ export interface BenchSettings {
   readonly clientConnections: number;
   readonly outDir: string;
   readonly federation: FederationSettings;
+  /** BENCH_BASELINE: a checkout whose gateway is measured next to this one (undefined: no comparison). */
+  readonly baseline: { readonly root: string; readonly rounds: number } | undefined;
 }
 
 function parseList(text: string, name: string): number[] {
@@ -78,6 +82,10 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const localNode = join(root, 'node_modules', '.bin', 'node');
   const quick = env['BENCH_QUICK'] === '1' || env['BENCH_QUICK'] === 'true';
+  const baselineRoot = env['BENCH_BASELINE'] ? resolve(env['BENCH_BASELINE']) : undefined;
+  if (baselineRoot !== undefined && !existsSync(join(baselineRoot, 'src', 'main.ts'))) {
+    throw new Error(`BENCH_BASELINE must be a checkout of this repository (no src/main.ts in ${baselineRoot})`);
+  }
   const coldStartRuns = env['BENCH_COLD'] === undefined ? 3 : parseList(env['BENCH_COLD'], 'BENCH_COLD')[0]!;
   return Object.freeze({
     root,
@@ -94,6 +102,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     seed: 1,
     clientConnections: 16,
     outDir: join(root, '.bench-out'),
+    baseline: baselineRoot === undefined ? undefined : Object.freeze({ root: baselineRoot, rounds: quick ? 2 : 4 }),
     federation: Object.freeze({
       enabled: env['BENCH_FEDERATION'] !== '0' && env['BENCH_FEDERATION'] !== 'false',
       sourceIds: ['a', 'b', 'c'],
