@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { issueOf, operationOutcome } from '../errors/operation-outcome.ts';
+import { SECURITY_HEADERS } from './use-security-headers.ts';
 
 /** `host[:port]`, a bracketed IPv6 literal allowed (RFC 9110 §7.2 uri-host, without percent-encoding). */
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/;
@@ -50,17 +52,14 @@ export function guardNodeRequests<H extends (req: IncomingMessage, res: ServerRe
         message,
         extensions: {
           code: 'BAD_REQUEST',
-          resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid', diagnostics: message }] },
+          resource: operationOutcome([issueOf('BAD_REQUEST', message)]),
         },
       }],
     });
     res.writeHead(400, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      ...SECURITY_HEADERS,
       'x-request-id': randomUUID(),
       connection: 'close',
     });

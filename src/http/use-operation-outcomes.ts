@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { issueTypeOf } from '../errors/error-codes.ts';
+import { issueOf, operationOutcome } from '../errors/operation-outcome.ts';
 import { withExtensions } from './with-extensions.ts';
 
 /**
@@ -40,22 +40,13 @@ function outcomeOf(error: unknown): unknown {
   return (error as { extensions?: Record<string, unknown> } | null)?.extensions?.['resource'];
 }
 
-/**
- * OperationOutcome issue type of an error code: THE table's (error-codes.ts: `too-costly` for every limit, `forbidden`
- * for INTROSPECTION_DISABLED, ...); `exception` for codes it does not know (yoga's own, INTERNAL_SERVER_ERROR).
- */
-function issueCode(code: unknown): string {
-  return typeof code === 'string' ? issueTypeOf(code) : 'exception';
-}
-
 function withOutcome(error: unknown): unknown {
   if (outcomeOf(error) !== undefined || error === null || typeof error !== 'object') return error;
   const e = error as { message?: unknown; extensions?: Record<string, unknown> };
   const message = typeof e.message === 'string' ? e.message : 'Error';
-  const resource = {
-    resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: issueCode(e.extensions?.['code']), diagnostics: message }],
-  };
+  // The issue type comes from THE table (error-codes.ts); `exception` for codes it does not know (yoga's own).
+  const code = e.extensions?.['code'];
+  const resource = operationOutcome([issueOf(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR', message)]);
   const extensions = { ...e.extensions, resource };
   if (!(error instanceof GraphQLError)) return { ...error, extensions };
   return withExtensions(error, extensions);

@@ -1,4 +1,6 @@
 import { GraphQLError, type ASTNode } from 'graphql';
+import { statusOf } from '../../errors/error-codes.ts';
+import { issueOf, operationOutcome } from '../../errors/operation-outcome.ts';
 
 /**
  * Codes of directive failures: `BAD_USER_INPUT` for a misuse of the query (found before execution where possible),
@@ -7,12 +9,6 @@ import { GraphQLError, type ASTNode } from 'graphql';
  * ran out of its time (HTTP 422, as src/errors/error-codes.ts has it).
  */
 export type DirectiveErrorCode = 'BAD_USER_INPUT' | 'NOT_SINGLETON' | 'FHIRPATH_TIMEOUT';
-
-const OUTCOME: Record<DirectiveErrorCode, { readonly status: number; readonly issue: string }> = {
-  BAD_USER_INPUT: { status: 400, issue: 'invalid' },
-  NOT_SINGLETON: { status: 400, issue: 'multiple-matches' },
-  FHIRPATH_TIMEOUT: { status: 422, issue: 'too-costly' },
-};
 
 export function directiveError(
   code: DirectiveErrorCode,
@@ -25,11 +21,8 @@ export function directiveError(
     ...(path ? { path } : {}),
     extensions: {
       code,
-      http: { status: OUTCOME[code].status },
-      resource: {
-        resourceType: 'OperationOutcome',
-        issue: [{ severity: 'error', code: OUTCOME[code].issue, diagnostics: message }],
-      },
+      http: { status: statusOf(code) },
+      resource: operationOutcome([issueOf(code, message)]),
     },
   });
 }
