@@ -27,6 +27,8 @@ const config: CodegenConfig = {
         enumType: 'string-literal',
         importExtension: '.ts',
         documentMode: 'string',
+        // Our custom scalars take and give strings: a FHIR code (`name(use: official)`) and a resource type name.
+        scalars: { code: 'string', ResourceTypeName: 'string' },
       },
     },
   },

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { unsupportedParams } from '../sources/capabilities.ts';
+import { requireFilterSupport } from './source-choice.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { originOf } from '../sources/resource-origin.ts';
 import type { SearchQuery } from '../sources/search-query.ts';
@@ -9,6 +10,8 @@ import type { FhirContext, ResultPath } from './fhir-context.ts';
 import { offsetOf, pageSize } from './paging.ts';
 import type { ConnectionResult } from './search.ts';
 import { checkSearchBounds } from './search-bounds.ts';
+import { parseSort } from './sort-order.ts';
+import { checkTokenCodes } from './token-codes.ts';
 
 export interface ReverseArgs {
   readonly _count?: number | null;
@@ -43,7 +46,12 @@ export async function reversePage(
     throw new GatewayError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`);
   }
   checkSearchBounds(ctx, filters);
+  // Validated as at the root (a source may ignore what it does not know): a `_sort` field that is no search parameter
+  // of the type is an error, a code that no resource can have a warning.
+  parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
+  checkTokenCodes(ctx, at, resourceType, filters);
   const source = ctx.sources.get(origin.sourceId);
+  requireFilterSupport(ctx, origin.sourceId, resourceType, filters);
   if (source?.resourceTypes && !source.resourceTypes.has(resourceType)) {
     throw new GatewayError('UNSUPPORTED_RESOURCE_TYPE', `Source '${origin.sourceId}' does not serve ${resourceType}`);
   }
@@ -56,27 +64,37 @@ export async function reversePage(
   }
   const count = pageSize(args._count, ctx, at);
   const target = `${parent.resourceType}/${parent.id}`;
-  const scope = searchScope('list', resourceType, filters, param, args.fhirpath ?? '');
+  // The scope hash and the HMACs cost ~150 µs per list, and an XList never reads them: made when a cursor is asked for.
+  let scope: string | undefined;
+  const scopeOf = () => (scope ??= searchScope('list', resourceType, filters, param, args.fhirpath ?? ''));
   let offset = offsetOf(args._offset);
   if (args._cursor) {
-    const o = ctx.cursors.decode(scope, args._cursor, 'is not a cursor of this list')['o'];
+    const o = ctx.cursors.decode(scopeOf(), args._cursor, 'is not a cursor of this list')['o'];
     if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw new GatewayError('BAD_USER_INPUT', '_cursor is not a cursor of this list');
     offset = o;
   }
   const loaded = await ctx.loaders.reverse.load({ sourceId: origin.sourceId, resourceType, param, target, query: filters });
   const all = typeof args.fhirpath === 'string' ? await filterByFhirpath(loaded, args.fhirpath, { budget: fhirpathBudgetFor(ctx) }) : loaded;
   const page = all.slice(offset, offset + count);
-  const cursorAt = (o: number) => ctx.cursors.encode(scope, { o });
+  const cursorAt = (o: number) => ctx.cursors.encode(scopeOf(), { o });
   const lastOffset = all.length === 0 ? 0 : Math.floor((all.length - 1) / Math.max(count, 1)) * count;
   return {
     resourceType,
     count: all.length,
     offset,
     pageSize: count,
-    first: cursorAt(0),
-    previous: offset > 0 ? cursorAt(Math.max(0, offset - count)) : undefined,
-    next: offset + count < all.length ? cursorAt(offset + count) : undefined,
-    last: cursorAt(lastOffset),
+    get first() {
+      return cursorAt(0);
+    },
+    get previous() {
+      return offset > 0 ? cursorAt(Math.max(0, offset - count)) : undefined;
+    },
+    get next() {
+      return offset + count < all.length ? cursorAt(offset + count) : undefined;
+    },
+    get last() {
+      return cursorAt(lastOffset);
+    },
     resources: page,
     included: [],
   };

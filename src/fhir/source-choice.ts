@@ -35,8 +35,9 @@ export function sourcesFor(ctx: FhirContext, resourceType: string, sourceId: str
 
 /**
  * The sources a search goes to: those serving the type whose CapabilityStatement does not exclude one of the
- * search's parameters (a source that ignored an unknown parameter would return unfiltered results). Sources left
- * out are named in a SOURCE_SKIPPED warning; if none is left, or the one named cannot, it is an error.
+ * search's parameters (a source that ignored an unknown parameter would return unfiltered results), and — for
+ * `_filter` — does declare it. Sources left out are named in a SOURCE_SKIPPED warning; if none is left, or the one
+ * named cannot, it is an error.
  */
 export function searchSourcesFor(
   ctx: FhirContext,
@@ -47,7 +48,12 @@ export function searchSourcesFor(
 ): Source[] {
   const candidates = sourcesFor(ctx, resourceType, sourceId);
   const names = query.flatMap(([name, value]) => (name === '_sort' ? value.split(',').map((f) => f.trim().replace(/^-/, '')) : [name]));
-  const missing = candidates.map((s) => ({ source: s, params: unsupportedParams(s.capabilities, resourceType, names) }));
+  const filter = names.some(isFilterParam);
+  const missing = candidates.map((s) => {
+    const params = unsupportedParams(s.capabilities, resourceType, names);
+    if (filter && !declaresFilter(s, resourceType) && !params.includes('_filter')) params.push('_filter');
+    return { source: s, params };
+  });
   const usable = missing.filter((m) => m.params.length === 0).map((m) => m.source);
   const skipped = missing.filter((m) => m.params.length > 0);
   const describe = skipped.map((m) => `'${m.source.id}' (${m.params.map((p) => shown(p)).join(', ')})`).join(', ');
@@ -61,6 +67,34 @@ export function searchSourcesFor(
     warn(ctx, at, 'SOURCE_SKIPPED', `Not searched, because their CapabilityStatement lacks a parameter of this search: ${describe}`);
   }
   return usable;
+}
+
+/**
+ * FHIR `_filter` is an optional search feature (HAPI, for one, declares it only when it is enabled) that a server
+ * may reject, ignore or answer as an unknown parameter — Medplum's in-memory repository answers no matches — so,
+ * unlike the other parameters, it is never assumed: a source must declare it, as a search parameter named `_filter`
+ * of the type in its CapabilityStatement (as HAPI does when `_filter` is enabled), or one for every type
+ * (`rest.searchParam`).
+ */
+export function declaresFilter(source: Source, resourceType: string): boolean {
+  const capabilities = source.capabilities;
+  return capabilities?.searchParams.get(resourceType)?.has('_filter') === true || capabilities?.allTypesSearchParams.has('_filter') === true;
+}
+
+const isFilterParam = (name: string) => name === '_filter' || name.startsWith('_filter:');
+
+/**
+ * A search within one source (reverse references search the source of their parent) that has a `_filter`: an
+ * UNSUPPORTED_SEARCH_PARAMETER error unless the source declares `_filter` for the type.
+ */
+export function requireFilterSupport(ctx: FhirContext, sourceId: string, resourceType: string, query: SearchQuery): void {
+  if (!query.some(([name]) => isFilterParam(name))) return;
+  const source = ctx.sources.get(sourceId);
+  if (source !== undefined && declaresFilter(source, resourceType)) return;
+  throw new GatewayError(
+    'UNSUPPORTED_SEARCH_PARAMETER',
+    `Source '${sourceId}' does not declare the ${resourceType} search parameter _filter in its CapabilityStatement`,
+  );
 }
 
 /**

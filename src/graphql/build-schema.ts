@@ -3,7 +3,8 @@ import { createBuilder } from './builder.ts';
 import { fhirDirectives } from './directives/fhir-directives.ts';
 import type { FhirModel } from '../fhir/model/model.types.ts';
 import { buildConnectionTypes } from './schema/build-connections.ts';
-import { buildFhirTypes } from './schema/build-fhir-types.ts';
+import { buildFhirTypes, resourceTypeResolver } from './schema/build-fhir-types.ts';
+import { releaseBuild } from './release-build.ts';
 import { buildMutationType } from './schema/build-mutations.ts';
 import { buildQueryType } from './schema/build-query.ts';
 import { buildReferenceResource } from './schema/build-references.ts';
@@ -20,7 +21,9 @@ export function buildSchema(model: FhirModel): GraphQLSchema {
   buildSameAs(builder, refs);
   buildQueryType(builder, model, refs, connections);
   buildMutationType(builder, model, refs);
-  return builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, ...fhirDirectives] });
+  const schema = builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, ...fhirDirectives] });
+  releaseBuild(builder, schema, { Resource: resourceTypeResolver(new Set(model.resourceTypes)) });
+  return schema;
 }
 
 /** The SDL committed as schema/schema.graphql. */

@@ -10,6 +10,8 @@ export interface SourceCapabilities {
   readonly searchParams: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per type, what the gateway's own CapabilityStatement needs of it (the union over sources is served at /metadata). */
   readonly declared: ReadonlyMap<string, DeclaredResource>;
+  /** Search parameters declared for every type at once (`rest[mode=server].searchParam`, e.g. `_filter`). */
+  readonly allTypesSearchParams: ReadonlySet<string>;
 }
 
 /** A source's declaration for one resource type, as much of it as the gateway re-declares. */
@@ -39,7 +41,7 @@ const ALWAYS_SUPPORTED = new Set(['_id', '_sort', '_count', '_offset', '_total',
 
 export function parseCapabilities(capability: Record<string, unknown>, knownTypes: readonly string[]): SourceCapabilities {
   const known = new Set(knownTypes);
-  const rest = Array.isArray(capability['rest']) ? (capability['rest'] as Array<{ mode?: unknown; resource?: unknown }>) : [];
+  const rest = Array.isArray(capability['rest']) ? (capability['rest'] as Array<{ mode?: unknown; resource?: unknown; searchParam?: unknown }>) : [];
   const server = rest.find((r) => r.mode === undefined || r.mode === 'server');
   const resources = Array.isArray(server?.resource) ? (server.resource as RestResource[]) : [];
   const types = new Set<string>();
@@ -61,7 +63,9 @@ export function parseCapabilities(capability: Record<string, unknown>, knownType
       searchRevInclude: strings(r.searchRevInclude),
     });
   }
-  return { resourceTypes: types.size > 0 ? types : null, searchParams, declared };
+  const restParams = Array.isArray(server?.searchParam) ? (server.searchParam as Array<{ name?: unknown }>) : [];
+  const allTypesSearchParams = new Set(restParams.flatMap((p) => (typeof p.name === 'string' ? [p.name] : [])));
+  return { resourceTypes: types.size > 0 ? types : null, searchParams, declared, allTypesSearchParams };
 }
 
 function strings(value: unknown): string[] {
@@ -78,7 +82,7 @@ export function unsupportedParams(capabilities: SourceCapabilities | null, resou
   const out: string[] = [];
   for (const name of names) {
     const base = name.split(/[:.]/, 1)[0]!;
-    if (!ALWAYS_SUPPORTED.has(base) && !declared.has(base)) out.push(base);
+    if (!ALWAYS_SUPPORTED.has(base) && !declared.has(base) && !capabilities!.allTypesSearchParams.has(base)) out.push(base);
   }
   return out;
 }

@@ -23,6 +23,7 @@ type Documents = {
     "query PatientFlattened($id: ID!) {\n  Patient(id: $id) {\n    identifier @flatten {\n      system @singleton\n      value @singleton\n    }\n    active\n    name @flatten @first {\n      given\n      family @singleton\n    }\n  }\n}": typeof types.PatientFlattenedDocument,
     "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": typeof types.PatientFocusFragmentDoc,
     "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}": typeof types.PatientNamesByUseDocument,
+    "query PatientNamesFiltered($id: ID!, $use: code!, $system: String!) {\n  Patient(id: $id) {\n    id\n    name(use: $use) {\n      family\n      given\n    }\n    phones: telecom(system: phone) {\n      value\n      use\n    }\n    identifier(system: $system) {\n      value\n    }\n  }\n}": typeof types.PatientNamesFilteredDocument,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": typeof types.PatientPageDocument,
     "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": typeof types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": typeof types.PatientWithObservationsDocument,
@@ -38,6 +39,7 @@ const documents: Documents = {
     "query PatientFlattened($id: ID!) {\n  Patient(id: $id) {\n    identifier @flatten {\n      system @singleton\n      value @singleton\n    }\n    active\n    name @flatten @first {\n      given\n      family @singleton\n    }\n  }\n}": types.PatientFlattenedDocument,
     "fragment PatientFocus on Patient {\n  id\n  gender\n  name {\n    family\n    given\n  }\n  ObservationList(_reference: subject, _count: $obsCount) {\n    id\n    status\n    subject {\n      reference\n    }\n  }\n}\n\nquery PatientFocusById($id: ID!, $obsCount: Int) {\n  Patient(id: $id) {\n    ...PatientFocus\n  }\n}": types.PatientFocusFragmentDoc,
     "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}": types.PatientNamesByUseDocument,
+    "query PatientNamesFiltered($id: ID!, $use: code!, $system: String!) {\n  Patient(id: $id) {\n    id\n    name(use: $use) {\n      family\n      given\n    }\n    phones: telecom(system: phone) {\n      value\n      use\n    }\n    identifier(system: $system) {\n      value\n    }\n  }\n}": types.PatientNamesFilteredDocument,
     "query PatientPage($count: Int) {\n  PatientList(_count: $count) {\n    id\n  }\n}": types.PatientPageDocument,
     "query PatientSearchPage($identifier: String, $count: Int, $cursor: String) {\n  PatientConnection(identifier: $identifier, _count: $count, _cursor: $cursor) {\n    count\n    offset\n    pageSize\n    first\n    previous\n    next\n    last\n    edges {\n      mode\n      resource {\n        id\n        identifier {\n          system\n          value\n        }\n      }\n    }\n  }\n}": types.PatientSearchPageDocument,
     "query PatientWithObservations($id: ID!) {\n  Patient(id: $id) {\n    id\n    ObservationList(_reference: subject, _count: 100) {\n      id\n      valueQuantity {\n        value\n        unit\n      }\n      code {\n        coding {\n          code\n        }\n      }\n    }\n  }\n}": types.PatientWithObservationsDocument,
@@ -77,6 +79,10 @@ export function graphql(source: "fragment PatientFocus on Patient {\n  id\n  gen
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query PatientNamesByUse($id: ID!) {\n  Patient(id: $id) {\n    id\n    name @slice(path: \"use\") @singleton {\n      family\n      given @first\n    }\n  }\n}"): typeof import('./graphql.ts').PatientNamesByUseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PatientNamesFiltered($id: ID!, $use: code!, $system: String!) {\n  Patient(id: $id) {\n    id\n    name(use: $use) {\n      family\n      given\n    }\n    phones: telecom(system: phone) {\n      value\n      use\n    }\n    identifier(system: $system) {\n      value\n    }\n  }\n}"): typeof import('./graphql.ts').PatientNamesFilteredDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1415,6 +1415,15 @@ export type PatientNamesByUseQueryVariables = Exact<{
 
 export type PatientNamesByUseQuery = { Patient: { id: string | null, name: Array<{ family: string | null, given: Array<string | null> | null } | null> | null } | null };
 
+export type PatientNamesFilteredQueryVariables = Exact<{
+  id: string | number;
+  use: string;
+  system: string;
+}>;
+
+
+export type PatientNamesFilteredQuery = { Patient: { id: string | null, name: Array<{ family: string | null, given: Array<string | null> | null } | null> | null, phones: Array<{ value: string | null, use: string | null } | null> | null, identifier: Array<{ value: string | null } | null> | null } | null };
+
 export type PatientPageQueryVariables = Exact<{
   count?: number | null | undefined;
 }>;
@@ -1638,6 +1647,24 @@ export const PatientNamesByUseDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<PatientNamesByUseQuery, PatientNamesByUseQueryVariables>;
+export const PatientNamesFilteredDocument = new TypedDocumentString(`
+    query PatientNamesFiltered($id: ID!, $use: code!, $system: String!) {
+  Patient(id: $id) {
+    id
+    name(use: $use) {
+      family
+      given
+    }
+    phones: telecom(system: phone) {
+      value
+      use
+    }
+    identifier(system: $system) {
+      value
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PatientNamesFilteredQuery, PatientNamesFilteredQueryVariables>;
 export const PatientPageDocument = new TypedDocumentString(`
     query PatientPage($count: Int) {
   PatientList(_count: $count) {

@@ -4,7 +4,8 @@ import type { FhirModel, FieldDef } from '../../fhir/model/model.types.ts';
 import { inheritOrigin, originOf } from '../../sources/resource-origin.ts';
 import { recordSliceSource } from '../directives/slice-sources.ts';
 import { elementPaths } from './element-paths.ts';
-import { elementListArgs, resolveElementList, type ListArgs } from './list-args.ts';
+import { resolveElementList, type ListArgs } from './list-args.ts';
+import { elementListArgs } from './list-filters.ts';
 import { choiceFieldName, scalarFor } from './naming.ts';
 
 /* Generated types have dynamic names and plain-JSON shapes, so Pothos refs are typed loosely here. */
@@ -26,22 +27,28 @@ export interface FhirTypeRefs {
  * Every FHIR R4 datatype, backbone element and resource as a GraphQL object type, fields straight from the
  * StructureDefinitions: choice elements as `valueQuantity`..., primitives with their `_name { extension }`
  * companions, repeating complex elements with `fhirpath`/`_count`/`_offset` (primitive ones, and their `_name`
- * companions, take no arguments: "Primitive fields SHALL NOT have any arguments at all"), contained resources through
- * the Resource interface.
+ * companions, take no arguments: "Primitive fields SHALL NOT have any arguments at all") and `[field]: value` filters
+ * on their primitive children (list-filters.ts), contained resources through the Resource interface.
  */
+/** The object type of a resource (for the Resource interface): its `resourceType`, when the schema has it. */
+export function resourceTypeResolver(resourceTypes: ReadonlySet<string>): (value: unknown) => string | null {
+  return (value) => {
+    const type = (value as Json | null)?.['resourceType'];
+    return typeof type === 'string' && resourceTypes.has(type) ? type : null;
+  };
+}
+
 export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs {
   const primitives = new Set(model.primitiveTypes);
   const resourceTypes = new Set(model.resourceTypes);
   const objects = new Map<string, AnyRef>();
   for (const name of Object.keys(model.types)) objects.set(name, builder.objectRef<Json>(name));
   const paths = elementPaths(model);
+  const listArgs = elementListArgs(builder, model);
 
   const resource = builder.interfaceRef<Json>('Resource').implement({
     description: 'Any FHIR resource. Use an inline fragment (`... on Patient`) for the fields of one type.',
-    resolveType: (value: Json) => {
-      const type = value['resourceType'];
-      return typeof type === 'string' && resourceTypes.has(type) ? type : null;
-    },
+    resolveType: resourceTypeResolver(resourceTypes),
     fields: (t) => ({
       resourceType: t.field({ type: 'String', nullable: false, resolve: (r: Json) => String(r['resourceType']) }),
       id: t.field({ type: 'ID', resolve: (r: Json) => r['id'] as string | undefined }),
@@ -80,9 +87,12 @@ export function buildFhirTypes(builder: Builder, model: FhirModel): FhirTypeRefs
             // FHIRPath type information for items of this field; resources (`contained`) carry their own
             const path = code === 'Resource' ? undefined : `${paths.get(name)!}.${fieldName}`;
             const primitive = primitives.has(code);
-            if (!inherited) fields[fieldName] = elementField(t, fieldName, outputType(code), field, primitive ? 'primitive' : 'complex', path);
+            if (!inherited) {
+              const args = field.array && !primitive ? listArgs(t, code) : undefined;
+              fields[fieldName] = elementField(t, fieldName, outputType(code), field, primitive ? 'primitive' : 'complex', path, args);
+            }
             if (primitive && !(isResource && fieldName === 'id')) {
-              fields['_' + fieldName] = elementField(t, '_' + fieldName, objects.get('Element'), field, 'companion', path);
+              fields['_' + fieldName] = elementField(t, '_' + fieldName, objects.get('Element'), field, 'companion', path, undefined);
             }
           }
         }
@@ -102,7 +112,16 @@ function sourceIdOf(resource: Json): string {
 /** 'complex': a datatype, backbone element or resource; 'companion': the `_name` Element of a primitive. */
 type ElementKind = 'primitive' | 'complex' | 'companion';
 
-function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, kind: ElementKind, path: string | undefined): unknown {
+/** `listArgs`: the arguments of a repeating complex element (shared by every field of its item type). */
+function elementField(
+  t: AnyRef,
+  key: string,
+  type: AnyRef,
+  field: FieldDef,
+  kind: ElementKind,
+  path: string | undefined,
+  listArgs: Record<string, unknown> | undefined,
+): unknown {
   const description = field.description;
   if (field.array) {
     if (kind !== 'complex') {
@@ -118,7 +137,7 @@ function elementField(t: AnyRef, key: string, type: AnyRef, field: FieldDef, kin
       type: [type],
       nullable: { list: true, items: true },
       description,
-      args: elementListArgs(t),
+      args: listArgs,
       resolve: (parent: Json, args: ListArgs, ctx: object, info: GraphQLResolveInfo) => {
         const origin = originOf(parent);
         return resolveElementList(inheritOrigin(parent[key], origin), args, ctx, info, path, origin?.root);

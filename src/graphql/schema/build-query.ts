@@ -6,7 +6,7 @@ import { readById } from '../../fhir/read.ts';
 import { searchPage, type ConnectionResult, type SearchArgs } from '../../fhir/search.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
 import { fhirpathArg } from './list-args.ts';
-import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
+import { cursorArg, filterParamArg, pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
 
 const SOURCE_ARG_DESCRIPTION =
   'Gateway extension: the id of the source to read from. Without it, every source serving the type is asked.';
@@ -16,28 +16,22 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
   builder.queryType({
     fields: (t) => {
       const fields: Record<string, unknown> = {};
+      const sourceArg = { sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }) };
       for (const type of model.resourceTypes) {
         const params = model.searchParams[type] ?? [];
         const ref = refs.objects.get(type);
         fields[type] = t.field({
           type: ref,
           description: `Read one ${type} by its logical id`,
-          args: {
-            id: t.arg({ type: 'ID', required: true }),
-            sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
-          },
+          args: { id: t.arg({ type: 'ID', required: true }), ...sourceArg },
           resolve: (_root, args, ctx, info) => readById(ctx, info.path, type, String(args.id), args.sourceId) as never,
         });
+        const search = { ...searchParamArgs(t, params), ...filterParamArg(t), ...pagingArgs(t), ...fhirpathArg(t), ...sourceArg };
         fields[`${type}List`] = t.field({
           type: [ref],
           nullable: { list: true, items: true },
           description: `Search ${type} resources`,
-          args: {
-            ...searchParamArgs(t, params),
-            ...pagingArgs(t),
-            ...fhirpathArg(t),
-            sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
-          } as never,
+          args: search as never,
           resolve: async (_root, args, ctx, info) => {
             const page = await searchPage(ctx, info.path, type, toSearchQuery(args as Record<string, unknown>, params), args as SearchArgs);
             const resources = (await withFhirpath(ctx, page, (args as { fhirpath?: string | null }).fhirpath)).resources;
@@ -48,13 +42,7 @@ export function buildQueryType(builder: Builder, model: FhirModel, refs: FhirTyp
         fields[`${type}Connection`] = t.field({
           type: connections.get(type),
           description: `Search ${type} resources, with paging cursors`,
-          args: {
-            ...searchParamArgs(t, params),
-            ...pagingArgs(t),
-            ...fhirpathArg(t),
-            _cursor: t.arg.string({ description: 'A first/previous/next/last value of an earlier page' }),
-            sourceId: t.arg.string({ description: SOURCE_ARG_DESCRIPTION }),
-          } as never,
+          args: { ...search, ...cursorArg(t) } as never,
           resolve: async (_root, args, ctx, info) =>
             withFhirpath(
               ctx,

@@ -8,7 +8,7 @@ import { reversePage, type ReverseArgs } from '../../fhir/reverse.ts';
 import type { AnyRef, FhirTypeRefs } from './build-fhir-types.ts';
 import { fhirpathArg } from './list-args.ts';
 import { argName, reverseEnumName } from './naming.ts';
-import { pagingArgs, searchParamArgs, toSearchQuery } from './search-args.ts';
+import { cursorArg, filterParamArg, pagingArgs, searchParamArgs, shared, toSearchQuery } from './search-args.ts';
 
 /**
  * For each target type: the referencing types and their reference parameters that can point at it.
@@ -58,25 +58,26 @@ export function buildReverseFields(builder: Builder, model: FhirModel, refs: Fhi
           description: `Search parameters of ${referencing} that can refer to a ${target}`,
           values: Object.fromEntries([...codes.keys()].map((name) => [name, { value: name }])),
         });
-        const args = () => ({
-          _reference: t.arg({ type: referenceEnum, required: true, description: `Which ${referencing} parameter refers to this ${target}` }),
+        const search = shared(t, `reverse:${referencing}`, () => ({
           ...searchParamArgs(t, params),
+          ...filterParamArg(t),
           ...pagingArgs(t),
           ...fhirpathArg(t),
-        });
-        const load = (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) =>
-          reversePage(
-            ctx,
-            info.path,
-            parent,
-            { resourceType: referencing, param: codes.get(String(rawArgs['_reference']))!, filters: toSearchQuery(rawArgs, params) },
-            rawArgs as ReverseArgs,
-          );
+        }));
+        const args = {
+          _reference: t.arg({ type: referenceEnum, required: true, description: `Which ${referencing} parameter refers to this ${target}` }),
+          ...search,
+        };
+        const load = (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => {
+          const filters = toSearchQuery(rawArgs, params);
+          const param = codes.get(String(rawArgs['_reference']))!;
+          return reversePage(ctx, info.path, parent, { resourceType: referencing, param, filters }, rawArgs as ReverseArgs);
+        };
         fields[`${referencing}List`] = t.field({
           type: [refs.objects.get(referencing)],
           nullable: { list: true, items: true },
           description: `${referencing} resources that refer to this ${target}`,
-          args: args() as never,
+          args: args as never,
           resolve: async (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => {
             const resources = (await load(parent, rawArgs, ctx, info)).resources;
             recordSliceSource(ctx, info, resources);
@@ -86,7 +87,7 @@ export function buildReverseFields(builder: Builder, model: FhirModel, refs: Fhi
         fields[`${referencing}Connection`] = t.field({
           type: connections.get(referencing),
           description: `${referencing} resources that refer to this ${target}, with paging cursors`,
-          args: { ...args(), _cursor: t.arg.string({ description: 'A first/previous/next/last value of an earlier page' }) } as never,
+          args: { ...args, ...cursorArg(t) } as never,
           resolve: (parent: FhirResource, rawArgs: Record<string, unknown>, ctx: GatewayContext, info: GraphQLResolveInfo) => load(parent, rawArgs, ctx, info) as never,
         });
       }

@@ -3,29 +3,26 @@ import { recordSliceSource } from '../directives/slice-sources.ts';
 import { fhirpathBudgetFor, filterByFhirpath } from '../../fhir/fhirpath/fhirpath.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AnyRef } from './build-fhir-types.ts';
+import { filterByChildren } from './list-filters.ts';
+import { shared } from './search-args.ts';
 
 /*
- * HL7 FHIR GraphQL "Field Arguments: List Navigation": repeating complex elements take `fhirpath`, `_offset` and
- * `_count` ("Primitive fields SHALL NOT have any arguments at all"); the offset and count apply to the filtered list.
- * Search results (`XList`, `XConnection`, root and reverse) take `fhirpath` too.
+ * HL7 FHIR GraphQL "Field Arguments: List Navigation": repeating complex elements take `[field]: value` child filters
+ * (list-filters.ts), `fhirpath`, `_offset` and `_count` ("Primitive fields SHALL NOT have any arguments at all"); the
+ * offset and count apply to the filtered list. Search results (`XList`, `XConnection`, root and reverse) take
+ * `fhirpath` too.
  */
 export interface ListArgs {
   readonly fhirpath?: string | null;
   readonly _count?: number | null;
   readonly _offset?: number | null;
+  /** Child filters (`use: "official"`), by child element name. */
+  readonly [child: string]: unknown;
 }
 
-/** `fhirpath` of a repeating element or a search (root or reverse `XList` / `XConnection`); short: it is on ~4,500 fields. */
+/** `fhirpath` of a search (root or reverse `XList` / `XConnection`). */
 export function fhirpathArg(t: AnyRef): Record<string, unknown> {
-  return { fhirpath: t.arg.string({ description: 'Keep only items for which this FHIRPath is true' }) };
-}
-
-export function elementListArgs(t: AnyRef): Record<string, unknown> {
-  return {
-    ...fhirpathArg(t),
-    _count: t.arg.int({ description: 'Return at most this many items' }),
-    _offset: t.arg.int({ description: 'Skip this many items first' }),
-  };
+  return shared(t, 'fhirpath', () => ({ fhirpath: t.arg.string({ description: 'Keep only items for which this FHIRPath is true' }) }));
 }
 
 export function sliceList<T>(list: readonly T[] | undefined | null, args: ListArgs): readonly T[] | undefined | null {
@@ -40,8 +37,11 @@ export function sliceList<T>(list: readonly T[] | undefined | null, args: ListAr
 }
 
 /**
- * A repeating FHIR element: `fhirpath`, then `_offset`/`_count`; the result is recorded for `@slice` when the field
- * carries it. Returns a promise only when there is a FHIRPath filter (the engine loads on first use).
+ * A repeating FHIR element: the child filters, then `fhirpath` (both keep the items that pass: an AND, so the order
+ * changes only the cost — the cheap in-process comparisons first leave the FHIRPath worker fewer items), then
+ * `_offset`/`_count` on what is left, as the HL7 page says ("the offset and count apply to the filtered list"). The
+ * result is recorded for `@slice` when the field carries it (directives such as `@first` work on the result, after
+ * all of this). Returns a promise only when there is a FHIRPath filter (the engine loads on first use).
  */
 export function resolveElementList(
   list: unknown,
@@ -56,8 +56,10 @@ export function resolveElementList(
     recordSliceSource(ctx, info, page, base, root);
     return page;
   };
-  if (typeof args.fhirpath === 'string' && Array.isArray(list)) {
-    return filterByFhirpath(list, args.fhirpath, { ...(base !== undefined ? { base } : {}), root, budget: fhirpathBudgetFor(ctx) }).then(finish);
+  if (!Array.isArray(list)) return finish(list as undefined | null);
+  const filtered = filterByChildren(list, args);
+  if (typeof args.fhirpath === 'string') {
+    return filterByFhirpath(filtered, args.fhirpath, { ...(base !== undefined ? { base } : {}), root, budget: fhirpathBudgetFor(ctx) }).then(finish);
   }
-  return finish(list as readonly unknown[] | undefined | null);
+  return finish(filtered);
 }
