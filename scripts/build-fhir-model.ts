@@ -14,6 +14,7 @@ export const modelPath = new URL('../src/fhir/model/r4-model.json', import.meta.
 
 interface ElementDefinition {
   path: string;
+  binding?: { strength: string; valueSet?: string };
   short?: string;
   isSummary?: boolean;
   min?: number;
@@ -40,6 +41,24 @@ interface SearchParameter {
   target?: string[];
   description?: string;
   expression?: string;
+}
+interface Concept {
+  code: string;
+  concept?: Concept[];
+}
+interface ValueSet {
+  resourceType: 'ValueSet';
+  url: string;
+  compose?: {
+    include?: Array<{ system?: string; concept?: Concept[]; filter?: unknown[]; valueSet?: string[] }>;
+    exclude?: unknown[];
+  };
+}
+interface CodeSystem {
+  resourceType: 'CodeSystem';
+  url: string;
+  content: string;
+  concept?: Concept[];
 }
 interface Bundle<T> {
   entry: Array<{ resource: T }>;
@@ -158,12 +177,88 @@ function elementPaths(expression: string | undefined, base: string): string[] | 
   return paths.length > 0 ? [...new Set(paths)] : undefined;
 }
 
+/** Every code of a value set, when it is a list of codes or whole (complete) code systems of the bundle; else undefined. */
+function valueSetCodes(resources: ReadonlyArray<ValueSet | CodeSystem>): (url: string) => string[] | undefined {
+  const valueSets = new Map<string, ValueSet>();
+  const codeSystems = new Map<string, CodeSystem>();
+  for (const r of resources) {
+    if (r.resourceType === 'ValueSet') valueSets.set(r.url, r);
+    else if (r.resourceType === 'CodeSystem') codeSystems.set(r.url, r);
+  }
+  const walk = (concepts: readonly Concept[] | undefined, out: string[]) => {
+    for (const c of concepts ?? []) {
+      out.push(c.code);
+      walk(c.concept, out);
+    }
+  };
+  return (url) => {
+    const compose = valueSets.get(url)?.compose;
+    if (!compose?.include || compose.exclude) return undefined;
+    const codes: string[] = [];
+    for (const include of compose.include) {
+      if (include.filter || include.valueSet) return undefined;
+      if (include.concept) {
+        walk(include.concept, codes);
+        continue;
+      }
+      const system = include.system === undefined ? undefined : codeSystems.get(include.system);
+      if (system?.content !== 'complete') return undefined;
+      walk(system.concept, codes);
+    }
+    return codes.length > 0 ? [...new Set(codes)] : undefined;
+  };
+}
+
+/** Elements by path (`Patient.gender`, `Address.use`, `Encounter.location.status`), of the base definitions only. */
+function elementIndex(defs: readonly StructureDefinition[]): Map<string, ElementDefinition> {
+  const index = new Map<string, ElementDefinition>();
+  for (const sd of defs) {
+    if (sd.derivation === 'constraint') continue; // profiles (SimpleQuantity...) repeat their base type's paths
+    for (const el of sd.snapshot?.element ?? []) if (!index.has(el.path)) index.set(el.path, el);
+  }
+  return index;
+}
+
+/**
+ * The value set a token search parameter's elements are bound to with strength `required`, when every path is a `code`
+ * element bound to the same value set: a value outside it can match nothing (a CodeableConcept or Coding bound
+ * `required` may carry further codings of other systems, so those are left out).
+ */
+function requiredValueSet(base: string, paths: readonly string[], elements: ReadonlyMap<string, ElementDefinition>): string | undefined {
+  const bound = new Set<string>();
+  for (const path of paths) {
+    let prefix = base;
+    let el: ElementDefinition | undefined;
+    for (const [i, step] of path.split('.').entries()) {
+      if (i > 0) {
+        const codes = (el!.type ?? []).map((t) => t.code);
+        if (el!.contentReference) prefix = el!.contentReference.slice(el!.contentReference.indexOf('#') + 1);
+        else if (codes.length !== 1) return undefined;
+        else prefix = codes[0] === 'BackboneElement' || codes[0] === 'Element' ? el!.path : codes[0]!;
+      }
+      el = elements.get(`${prefix}.${step}`);
+      if (!el) return undefined;
+    }
+    const valueSet = el!.binding?.strength === 'required' ? el!.binding.valueSet : undefined;
+    if (valueSet === undefined || el!.type?.length !== 1 || el!.type[0]!.code !== 'code') return undefined;
+    bound.add(valueSet.split('|')[0]!);
+  }
+  return bound.size === 1 ? [...bound][0] : undefined;
+}
+
 export function buildFhirModel(): FhirModel {
   const typeDefs = readBundle<StructureDefinition>('profiles-types.json').filter((r) => r.resourceType === 'StructureDefinition');
   const resourceDefs = readBundle<StructureDefinition>('profiles-resources.json').filter(
     (r) => r.resourceType === 'StructureDefinition' && r.kind === 'resource' && !r.abstract,
   );
   const params = readBundle<SearchParameter>('search-parameters.json').filter((p) => p.resourceType === 'SearchParameter');
+  const codesOf = valueSetCodes(readBundle<ValueSet | CodeSystem>('valuesets.json'));
+  const elements = elementIndex([...typeDefs, ...resourceDefs]);
+  const valueSets = new Map<string, string[] | undefined>();
+  const codesOfBound = (url: string) => {
+    if (!valueSets.has(url)) valueSets.set(url, codesOf(url));
+    return valueSets.get(url);
+  };
 
   const types: Record<string, TypeDef> = {};
   const primitiveTypes = typeDefs.filter((t) => t.kind === 'primitive-type').map((t) => t.id).sort();
@@ -192,14 +287,21 @@ export function buildFhirModel(): FhirModel {
         for (const t of resourceTypes) searchParams[t]!.push(def);
       } else if (resourceSet.has(base)) {
         const paths = p.type === 'composite' ? undefined : elementPaths(p.expression, base);
-        searchParams[base]!.push(paths ? { ...def, paths } : def);
+        const valueSet = p.type === 'token' && paths ? requiredValueSet(base, paths, elements) : undefined;
+        const enumerable = valueSet !== undefined && codesOfBound(valueSet) !== undefined;
+        searchParams[base]!.push({ ...def, ...(paths ? { paths } : {}), ...(enumerable ? { valueSet } : {}) });
       }
     }
   }
   for (const list of Object.values(searchParams)) list.sort((a, b) => a.code.localeCompare(b.code));
 
   const sortedTypes = Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b)));
-  return { fhirVersion: resourceDefs[0]?.fhirVersion ?? '4.0.1', resourceTypes, primitiveTypes, types: sortedTypes, searchParams };
+  const sortedValueSets = Object.fromEntries(
+    [...valueSets].filter((e): e is [string, string[]] => e[1] !== undefined).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return {
+    fhirVersion: resourceDefs[0]?.fhirVersion ?? '4.0.1', resourceTypes, primitiveTypes, types: sortedTypes, searchParams, valueSets: sortedValueSets,
+  };
 }
 
 if (import.meta.main) {

@@ -17,7 +17,7 @@ export interface App {
   readonly yoga: GatewayYoga;
   readonly sources: SourceRegistry;
   readonly server: Server;
-  /** Listens on config.host:config.port; resolves with the base URL. */
+  /** Listens on config.host:config.port (unless the server given in AppOptions already listens); resolves with the base URL. */
   start(): Promise<string>;
   /** True once every source was asked for /metadata and at least one answered (the others give partial results). */
   isReady(): boolean;
@@ -26,10 +26,22 @@ export interface App {
   stop(): Promise<void>;
 }
 
+export interface AppOptions {
+  /**
+   * The HTTP server to answer on, possibly already listening (start-gateway.ts binds the port before anything else
+   * starts); default a new one. The app adds its request handler; start() listens only when it does not yet.
+   */
+  readonly server?: Server;
+}
+
 const CAPABILITY_RETRY_MS = 5_000;
 
 /** Composition root: the only place that wires config, upstream clients, sources, schema and HTTP together. */
-export function createApp(config: Config, logger: YogaLogger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel)): App {
+export function createApp(
+  config: Config,
+  logger: YogaLogger = createLogger(config.logLevel === 'silent' ? 'error' : config.logLevel),
+  options: AppOptions = {},
+): App {
   const log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => logger[level](message);
   const upstreams = config.sources.map((s) => upstreamForSource(s, log));
   const sources: Source[] = config.sources.map((s, i) => ({
@@ -103,7 +115,8 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
   });
-  const server = createServer(guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it
+  const server = options.server ?? createServer();
+  server.on('request', guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it
 
   return {
     yoga,
@@ -113,10 +126,12 @@ export function createApp(config: Config, logger: YogaLogger = createLogger(conf
     whenReady,
     async start() {
       whenReady().catch(() => undefined); // failures are logged and retried by probe
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => resolve());
-      });
+      if (!server.listening) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(config.port, config.host, () => resolve());
+        });
+      }
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       return `http://${host}:${port}`;

@@ -78,7 +78,9 @@ function isOptionName(name: string): name is OptionName {
 export const usage = `Usage: fhir-graphql-gateway [options]
 
 One GraphQL API (HL7 FHIR GraphQL conventions) in front of one or many FHIR R4 servers.
-With no source configured, an embedded demo FHIR server with synthetic patients is started.
+With no source configured, two embedded demo FHIR R4 servers are started and federated: 'hospital'
+(synthetic patients) and 'lab' (60 % of the same people under their own ids, linked by a national id);
+writes that name no source go to 'hospital'.
 
 Options:
   -p, --port N              Port to listen on, 0-65535 (default ${DEFAULT_PORT}; 0 = any free port)

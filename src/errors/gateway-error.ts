@@ -13,6 +13,9 @@ export interface OperationOutcomeLike {
   readonly issue: readonly OutcomeIssue[];
 }
 
+/** A fact of an error for clients: a value, or a list of names (e.g. the `sources` that failed alike). */
+export type ErrorDetail = string | number | boolean | readonly string[];
+
 export interface GatewayErrorInit {
   /** The source the failure is about, when it is about one. */
   readonly sourceId?: string;
@@ -20,8 +23,8 @@ export interface GatewayErrorInit {
   readonly upstreamStatus?: number;
   /** The upstream's own OperationOutcome, passed on (its issues come first in every outcome of this error). */
   readonly outcome?: OperationOutcomeLike;
-  /** Further facts for clients, shown as GraphQL `extensions` (e.g. `limit`, `actual`, `retryAfterMs`). */
-  readonly details?: Readonly<Record<string, string | number | boolean>>;
+  /** Further facts for clients, shown as GraphQL `extensions` (e.g. `limit`, `actual`, `retryAfterMs`, `sources`). */
+  readonly details?: Readonly<Record<string, ErrorDetail>>;
   /** HTTP status instead of the code's own (e.g. 410 for a NOT_FOUND that a source said was deleted). */
   readonly status?: number;
   /** HTTP headers a REST answer carries (e.g. `allow` with a 405). */
@@ -42,7 +45,7 @@ export class GatewayError extends Error {
   readonly sourceId: string | undefined;
   readonly upstreamStatus: number | undefined;
   readonly upstreamOutcome: OperationOutcomeLike | undefined;
-  readonly details: Readonly<Record<string, string | number | boolean>>;
+  readonly details: Readonly<Record<string, ErrorDetail>>;
   readonly statusOverride: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
 

@@ -184,16 +184,43 @@ function ended(source: Source, offset: number): Fetched {
 
 /**
  * Failed sources become partial errors at the field's path; when every source that was asked failed, the field
- * fails with the first error and the others stay partial errors, so each source is named once.
+ * fails: with one error naming them all when they failed alike (the same bad value rejected by each, say), else with
+ * the first error while the others stay partial errors — so each source is named once, and each failure said once.
  */
 function settleFailures(ctx: FhirContext, at: ResultPath | undefined, fetched: readonly Fetched[]): void {
   const failed = fetched.filter((f) => f.page === undefined);
   if (failed.length === 0) return;
   if (failed.length === fetched.length) {
+    const alike = failedAlike(failed);
+    if (alike !== undefined) throw alike;
     for (const f of failed.slice(1)) reportPartialFailure(ctx, at, f.error, f.source.id);
     throw failed[0]!.error;
   }
   for (const f of failed) reportPartialFailure(ctx, at, f.error, f.source.id);
+}
+
+/**
+ * One error for several sources that failed alike — the same code, upstream status and OperationOutcome, and the same
+ * message but for the source's name — naming them all (`extensions.sources` in GraphQL); undefined otherwise.
+ */
+function failedAlike(failed: readonly Fetched[]): GatewayError | undefined {
+  if (failed.length < 2 || !failed.every((f) => f.error instanceof GatewayError)) return undefined;
+  const errors = failed.map((f) => f.error as GatewayError);
+  const ids = failed.map((f, i) => errors[i]!.sourceId ?? f.source.id);
+  const shapeOf = (e: GatewayError, i: number) =>
+    JSON.stringify([e.code, e.upstreamStatus, e.statusOverride, e.upstreamOutcome, e.message.replaceAll(`'${ids[i]}'`, '\u0000')]);
+  const shape = shapeOf(errors[0]!, 0);
+  if (!errors.every((e, i) => shapeOf(e, i) === shape)) return undefined;
+  const first = errors[0]!;
+  const names = ids.map((id) => `'${id}'`);
+  const list = `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+  const message = first.message.replaceAll(`'${ids[0]}'`, list).replace(/^(Upstream|Source) /, '$1s ');
+  return new GatewayError(first.code, message, {
+    ...(first.upstreamStatus !== undefined ? { upstreamStatus: first.upstreamStatus } : {}),
+    ...(first.upstreamOutcome !== undefined ? { outcome: first.upstreamOutcome } : {}),
+    ...(first.statusOverride !== undefined ? { status: first.statusOverride } : {}),
+    details: { ...first.details, sources: ids },
+  });
 }
 
 function candidates(fetched: readonly Fetched[], fields: readonly SortField[]): Candidate<Ranked>[][] {

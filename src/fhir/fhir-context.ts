@@ -67,6 +67,14 @@ export function warn(ctx: FhirContext, at: ResultPath | undefined, code: string,
 }
 
 /**
+ * A warning said once per request: the same code and message again (the same search under each of 20 parents, say)
+ * adds nothing; the path is the first one's.
+ */
+export function warnOnce(ctx: FhirContext, at: ResultPath | undefined, code: string, message: string): void {
+  if (!ctx.warnings.some((w) => w.code === code && w.message === message)) warn(ctx, at, code, message);
+}
+
+/**
  * Records the failure of one source while the result still answers with the other sources' data. An error that is not
  * a GatewayError is a bug: it becomes an INTERNAL_SERVER_ERROR naming the source, with the original kept as its cause
  * for the server log (the edges log causes of internal errors with the request id).

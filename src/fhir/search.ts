@@ -8,6 +8,7 @@ import { offsetOf, pageSize } from './paging.ts';
 import { checkSearchBounds } from './search-bounds.ts';
 import { parseSort } from './sort-order.ts';
 import { searchSourcesFor } from './source-choice.ts';
+import { checkTokenCodes } from './token-codes.ts';
 
 export interface SearchArgs {
   readonly _count?: number | null;
@@ -46,6 +47,7 @@ export async function searchPage(
 ): Promise<ConnectionResult> {
   checkSearchBounds(ctx, filters);
   const sort = parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
+  checkTokenCodes(ctx, at, resourceType, filters);
   const sources = searchSourcesFor(ctx, at, resourceType, args.sourceId, filters);
   const count = pageSize(args._count, ctx, at);
   if (sources.length > 1) {

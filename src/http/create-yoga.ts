@@ -32,6 +32,7 @@ import { useSecurityHeaders } from './use-security-headers.ts';
 import { useWarnings } from './use-warnings.ts';
 import { exampleQuery } from './example-query.ts';
 import { useGraphiql } from './use-graphiql.ts';
+import { useUnknownPaths } from './use-unknown-paths.ts';
 
 export interface PipelineDeps {
   readonly schema: GraphQLSchema;
@@ -108,6 +109,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useHealth({ isReady: deps.isReady, notReadyReason: deps.notReadyReason }),
       useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
       useFhirRest(rest, log),
+      useUnknownPaths({ graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log }), // after every route
       useCsrfPrevention(),
       useDefaultMediaType(),
       useJsonLimits(config.limits.maxJsonDepth),

@@ -9,12 +9,22 @@ export function loadFhirModel(): FhirModel {
   return cached;
 }
 
+/** A search parameter of the index: with the codes of the value set it is bound to, when it is (`valueSet`). */
+export interface IndexedSearchParam extends SearchParamDef {
+  readonly codes?: readonly string[];
+}
+
 /** A search parameter of a resource type by its code, or undefined when R4 defines no such parameter for the type. */
-export type SearchParamIndex = (resourceType: string, code: string) => SearchParamDef | undefined;
+export type SearchParamIndex = (resourceType: string, code: string) => IndexedSearchParam | undefined;
 
 export function searchParamIndex(model: FhirModel): SearchParamIndex {
-  const index = new Map<string, SearchParamDef>();
-  for (const [type, params] of Object.entries(model.searchParams)) for (const p of params) index.set(type + '.' + p.code, p);
+  const index = new Map<string, IndexedSearchParam>();
+  for (const [type, params] of Object.entries(model.searchParams)) {
+    for (const p of params) {
+      const codes = p.valueSet === undefined ? undefined : model.valueSets[p.valueSet];
+      index.set(type + '.' + p.code, codes === undefined ? p : { ...p, codes });
+    }
+  }
   return (resourceType, code) => index.get(resourceType + '.' + code);
 }
 

@@ -13,6 +13,8 @@ export interface FhirModel {
   readonly types: Readonly<Record<string, TypeDef>>;
   /** Search parameters by resource type, including those inherited from Resource and DomainResource. */
   readonly searchParams: Readonly<Record<string, readonly SearchParamDef[]>>;
+  /** The codes of the value sets token search parameters are bound to (`SearchParamDef.valueSet`), by canonical URL. */
+  readonly valueSets: Readonly<Record<string, readonly string[]>>;
 }
 
 export type TypeKind = 'resource' | 'datatype' | 'backbone';
@@ -51,4 +53,9 @@ export interface SearchParamDef {
   readonly description?: string;
   /** Element paths relative to the resource (e.g. 'name.family', 'effectiveDateTime'), when the expression is a plain path. */
   readonly paths?: readonly string[];
+  /**
+   * A token parameter whose elements are `code`s bound `required` to this value set (canonical URL, a key of
+   * FhirModel.valueSets): a value outside it can match nothing (`gender=banana`).
+   */
+  readonly valueSet?: string;
 }
