@@ -150,6 +150,63 @@ export async function startProxy(root: string, nodeBin: string, upstreamUrl: str
   };
 }
 
+export interface ServingHandle extends ProxyHandle {
+  /** Sends `{ op }` over IPC and resolves with the first reply carrying `key` (bounded by CONTROL_TIMEOUT_MS). */
+  ask<T>(op: string, key: string): Promise<T>;
+}
+
+/**
+ * A forked serving process of the peers part (bench/medplum-peer-process.ts, bench/direct-process.ts): `script`
+ * with `args`, ready when it sends { ready: true, baseUrl } over IPC; stopped by disconnecting (then SIGTERM/SIGKILL).
+ */
+export async function startServing(root: string, nodeBin: string, script: string, args: readonly string[], nodeFlags: readonly string[] = []): Promise<ServingHandle> {
+  const child = fork(join(root, 'bench', script), [...args], {
+    execPath: nodeBin,
+    execArgv: [...nodeFlags],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stopChild(child);
+      reject(new Error(`${script} did not start within 30 s`));
+    }, START_TIMEOUT_MS);
+    child.once('exit', (code) => reject(new Error(`${script} exited during start (code ${code})`)));
+    const onMessage = (raw: unknown) => {
+      const msg = raw as { ready?: boolean; baseUrl?: string };
+      if (!msg.ready || !msg.baseUrl) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg.baseUrl);
+    };
+    child.on('message', onMessage);
+  });
+  return {
+    baseUrl,
+    pid: child.pid!,
+    ask: <T>(op: string, key: string) =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          reject(new Error(`${script}: no answer to '${op}'`));
+        }, CONTROL_TIMEOUT_MS);
+        const onMessage = (raw: unknown) => {
+          const msg = raw as Record<string, unknown>;
+          if (!(key in msg)) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(msg[key] as T);
+        };
+        child.on('message', onMessage);
+        child.send({ op });
+      }),
+    async stop() {
+      if (child.connected) child.disconnect();
+      if (!(await waitExit(child, STOP_TIMEOUT_MS))) await stopChild(child);
+    },
+  };
+}
+
 export interface GatewayOptions {
   /** Node options before the script (e.g. from package.json's start script). */
   nodeFlags?: readonly string[];

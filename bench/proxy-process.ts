@@ -3,9 +3,9 @@
 // extra process hop on 127.0.0.1 costs on this machine, the floor under the gateway's added latency.
 // Sends { ready: true, baseUrl } over IPC; exits when the parent disconnects.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request } from 'undici';
+import { serveAsChild } from './child-server.ts';
 
 const upstream = process.argv[2] ?? '';
 const agent = new Agent({ connections: 16, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -22,11 +22,4 @@ const server = createServer((req, res) => {
       else res.destroy();
     });
 });
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ ready: true, baseUrl: `http://127.0.0.1:${port}` });
-});
-process.on('disconnect', () => {
-  server.closeAllConnections();
-  server.close(() => void agent.close().then(() => process.exit(0)));
-});
+serveAsChild(server, agent);

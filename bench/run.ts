@@ -10,7 +10,10 @@
 // of them hung. Prints one markdown report and writes it to .bench-out/latest.md. See BENCHMARKS.md for the
 // method. Env: BENCH_LATENCY, BENCH_QUICK=1, BENCH_COLD, BENCH_FEDERATION=0, BENCH_FED_LATENCY, and BENCH_BASELINE=/dir:
 // a second gateway from that checkout, over the same upstream, measured against this one in interleaved rounds
-// (bench/before-after.ts) for s1–s5 through GraphQL and s1/s2 through /fhir.
+// (bench/before-after.ts) for s1–s5 through GraphQL and s1/s2 through /fhir. Last, the peers part (bench/peers.ts;
+// BENCH_PEERS=0 skips it, BENCH_PEERS=only runs nothing else and writes .bench-out/peers.md): s3–s5 through the
+// gateway, Medplum's own GraphQL engine and the hand-written direct client, each a serving process whose CPU per
+// query is read from /proc.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +23,13 @@ import { runFederation, type FederationResult } from './federation.ts';
 import { createClient } from './http.ts';
 import { runLoad } from './load.ts';
 import { memoryOf, startGateway, startProxy, startUpstream, waitReady, type GatewayHandle, type ProxyHandle, type UpstreamHandle } from './processes.ts';
-import { PROXY_MODE, REST_MODE, renderReport, type RunRow, type ScenarioTrace } from './report.ts';
+import { runPeers, type PeersResult } from './peers.ts';
+import { peersChecks, peersSection } from './peers-report.ts';
+import { checksTable, PROXY_MODE, REST_MODE, renderReport, type Check, type RunRow, type ScenarioTrace } from './report.ts';
 import { SCENARIOS, type FhirGet, type Scenario } from './scenarios.ts';
 import { readSettings } from './settings.ts';
 
-const WATCHDOG_MS = 15 * 60_000;
+const WATCHDOG_MS = 25 * 60_000;
 /** The 1-, 5- and 15-minute load averages. */
 const loadAverage = () => loadavg().map((n) => n.toFixed(2)).join(' / ');
 
@@ -51,7 +56,43 @@ const watchdog = setTimeout(() => {
 }, WATCHDOG_MS);
 watchdog.unref();
 
+/** The peers part, run last (or alone): its markdown section, checks and raw rows, also written to .bench-out/peers.{md,json}. */
+async function peersPart(): Promise<{ markdown: string; checks: Check[]; result: PeersResult }> {
+  const result = await runPeers({ settings, log, track: (child) => void tracked.push(child) });
+  const checks = peersChecks(result.rows, settings.peers);
+  const markdown = peersSection(result, settings.peers, checks, checksTable);
+  writeFileSync(
+    join(settings.outDir, 'peers.json'),
+    JSON.stringify({ rows: result.rows.map((r) => ({ ...r, scenario: r.scenario.id })), traces: result.traces.map((t) => ({ ...t, scenario: t.scenario.id })), checks, profile: result.profile && { ...result.profile, markdown: undefined } }, null, 1) + '\n',
+  );
+  return { markdown, checks, result };
+}
+
+/** BENCH_PEERS=only: the peers part and nothing else; the report goes to stdout and .bench-out/peers.md. */
+async function peersOnly(): Promise<number> {
+  const started = performance.now();
+  const checkoutAtStart = describeCheckout(settings.root);
+  const loadAtStart = loadAverage();
+  mkdirSync(settings.outDir, { recursive: true });
+  const { markdown, checks } = await peersPart();
+  const header = [
+    `## Peers run of ${new Date().toISOString()} (BENCH_PEERS=only)`,
+    '',
+    `- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- checkout: ${checkoutAtStart} at the start, ${describeCheckout(settings.root)} at the end`,
+    `- load average (/proc/loadavg) at the start: ${loadAtStart}, at the end: ${loadAverage()}`,
+    `- wall time: ${((performance.now() - started) / 1000).toFixed(0)} s${settings.quick ? ' (BENCH_QUICK=1: indicative only)' : ''}`,
+    '',
+  ].join('\n');
+  const report = header + '\n' + markdown + '\n';
+  process.stdout.write(report);
+  writeFileSync(join(settings.outDir, 'peers.md'), report);
+  log(`wrote .bench-out/peers.md (${checks.filter((c) => c.pass === false).length} check(s) failed)`);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (settings.peers.mode === 'only') return peersOnly();
   const started = performance.now();
   const currentAtStart = describeCheckout(settings.root);
   const loadAtStart = loadAverage();
@@ -185,6 +226,7 @@ async function main(): Promise<number> {
   const fed = settings.federation;
   let federation: FederationResult | undefined;
   if (fed.enabled) federation = await runFederation({ settings, log, track: (child) => void tracked.push(child) });
+  const peers = settings.peers.mode === 'on' ? await peersPart() : undefined;
 
   const header = [
     `## Run of ${new Date().toISOString()}`,
@@ -198,6 +240,9 @@ async function main(): Promise<number> {
       ? `- federated part: ${fed.sourceIds.length} more upstream processes (same server, ${settings.patients} patients, seed ${settings.seed}, id prefixes ${fed.sourceIds.join('/')}), ` +
         `${fed.latencyMs} ms injected latency each; a gateway over all of them (own process); same warm-up and per-run bounds; the single-source processes are stopped first`
       : '- federated part: skipped (BENCH_FEDERATION=0)',
+    peers
+      ? `- peers part: own upstream (${settings.peers.patients} patients, ${settings.peers.latencyMs} ms), gateway, Medplum GraphQL peer, direct client process (see its section); after the federated part`
+      : '- peers part: skipped (BENCH_PEERS=0)',
     `- current checkout: ${currentAtStart} at the start, ${describeCheckout(settings.root)} at the end`,
     ...(baseline
       ? [
@@ -210,10 +255,12 @@ async function main(): Promise<number> {
     `- suite wall time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
     '',
   ].join('\n');
-  const { markdown, checks } = renderReport(
+  const rendered = renderReport(
     { header, rows, cold, traces, gatewayRssAfterMb: rssAfter, federation: federation && { result: federation, settings: fed }, ...(baseline ? { beforeAfter: pairs } : {}) },
     settings.latencies,
   );
+  const markdown = rendered.markdown + (peers ? `\n${peers.markdown}\n` : '');
+  const checks = [...rendered.checks, ...(peers?.checks ?? [])];
   process.stdout.write(markdown);
   writeFileSync(join(settings.outDir, 'latest.md'), markdown);
   writeFileSync(

@@ -28,6 +28,13 @@ export interface Scenario {
   readonly proxyControl?: boolean;
   /** DESIGN §12: most upstream requests per GraphQL request allowed (undefined: no target). */
   readonly maxUpstreamPerQuery?: number;
+  /**
+   * The hand-written direct client as a server would run it (bench/direct-process.ts, the peers part): the gateway's
+   * REST requests exactly (s4/s5: those of `direct smart`; s3: `direct`'s with `_count=500`), the answer shaped as the
+   * GraphQL query's `data` (same fields, nulls where GraphQL gives null, reverse lists capped per parent as
+   * `_count` asks), so that `countGraphql` reads it as it reads the gateway's. Only s3–s5.
+   */
+  readonly serveDirect?: (get: FhirGet) => Promise<Record<string, unknown>>;
 }
 
 type Json = Record<string, any>;
@@ -68,6 +75,46 @@ const patientRefs = (p: Json): string[] =>
 
 const hasName = (r: Json | undefined): boolean =>
   !!r && (r['resourceType'] === 'Organization' ? typeof r['name'] === 'string' : typeof r['name']?.[0]?.family === 'string');
+
+/** GET Type?_id=a,b,... per target type (in parallel, next pages followed): 'Type/id' -> resource. */
+async function readByType(get: FhirGet, refs: readonly string[]): Promise<Map<string, Json>> {
+  const byType = new Map<string, Set<string>>();
+  for (const r of refs) {
+    const [type, id] = r.split('/') as [string, string];
+    if (!byType.has(type)) byType.set(type, new Set());
+    byType.get(type)!.add(id);
+  }
+  const found = new Map<string, Json>();
+  await Promise.all(
+    [...byType].map(async ([type, ids]) => {
+      for (const r of await searchAll(get, `${type}?_id=${[...ids].join(',')}&_count=${ids.size}`)) found.set(`${type}/${r['id']}`, r);
+    }),
+  );
+  return found;
+}
+
+/** s5's batched reverse searches: the page of patients, then one search per type for all of them. */
+async function patientsWithReverse(get: FhirGet): Promise<{ patients: Json[]; lists: Json[][] }> {
+  const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+  const subjects = patients.map((p) => `Patient/${p['id']}`).join(',');
+  const lists = await Promise.all(REVERSE_TYPES.map((t) => searchAll(get, `${t}?subject=${subjects}&_count=${BATCH_PAGE}`)));
+  return { patients, lists };
+}
+
+/** Resources per `subject.reference`, upstream order kept, at most `cap` each (GraphQL's per-parent `_count`). */
+function bySubject(list: readonly Json[], cap: number): Map<string, Json[]> {
+  const out = new Map<string, Json[]>();
+  for (const r of list) {
+    const ref = r['subject']?.reference as string | undefined;
+    if (ref === undefined) continue;
+    let l = out.get(ref);
+    if (!l) out.set(ref, (l = []));
+    if (l.length < cap) l.push(r);
+  }
+  return out;
+}
+
+const quantity = (q: Json | undefined) => (q ? { value: q['value'] ?? null, unit: q['unit'] ?? null } : null);
 
 export interface ScenarioVariant {
   /** Scenario ids become `${idPrefix}1`..`${idPrefix}5`. */
@@ -122,6 +169,12 @@ const CORE = (PATIENT_ID: string): Scenario[] => [
       },
     ],
     maxUpstreamPerQuery: 2,
+    // The gateway's requests exactly (its reverse searches ask for a batch page, then cap per parent).
+    serveDirect: async (get) => {
+      const patient = (await get(`Patient/${PATIENT_ID}`)) as Json;
+      const observations = (await searchAll(get, `Observation?subject=Patient/${patient['id']}&_count=${BATCH_PAGE}`)).slice(0, 100);
+      return { Patient: { id: patient['id'], ObservationList: observations.map((o) => ({ id: o['id'], valueQuantity: quantity(o['valueQuantity']) })) } };
+    },
   },
   {
     id: 's4',
@@ -155,23 +208,30 @@ const CORE = (PATIENT_ID: string): Scenario[] => [
         run: async (get) => {
           const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
           const refs = patients.flatMap(patientRefs);
-          const byType = new Map<string, Set<string>>();
-          for (const r of refs) {
-            const [type, id] = r.split('/') as [string, string];
-            if (!byType.has(type)) byType.set(type, new Set());
-            byType.get(type)!.add(id);
-          }
-          const found = new Map<string, Json>();
-          await Promise.all(
-            [...byType].map(async ([type, ids]) => {
-              for (const r of await searchAll(get, `${type}?_id=${[...ids].join(',')}&_count=${ids.size}`)) found.set(`${type}/${r['id']}`, r);
-            }),
-          );
+          const found = await readByType(get, refs);
           return refs.filter((r) => hasName(found.get(r))).length;
         },
       },
     ],
     maxUpstreamPerQuery: 3,
+    serveDirect: async (get) => {
+      const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
+      const found = await readByType(get, patients.flatMap(patientRefs));
+      const ref = (r: Json | undefined, shape: (t: Json) => Json) => {
+        if (!r) return null;
+        const target = typeof r['reference'] === 'string' ? found.get(r['reference']) : undefined;
+        return { reference: r['reference'] ?? null, resource: target ? shape(target) : null };
+      };
+      const practitioner = (t: Json) => (t['resourceType'] === 'Practitioner' ? { name: ((t['name'] as Json[] | undefined) ?? []).map((n) => ({ family: n['family'] ?? null })) } : {});
+      const organization = (t: Json) => (t['resourceType'] === 'Organization' ? { name: t['name'] ?? null } : {});
+      return {
+        PatientList: patients.map((p) => ({
+          id: p['id'],
+          generalPractitioner: p['generalPractitioner'] ? (p['generalPractitioner'] as Json[]).map((r) => ref(r, practitioner)) : null,
+          managingOrganization: ref(p['managingOrganization'], organization),
+        })),
+      };
+    },
   },
   {
     id: 's5',
@@ -204,14 +264,27 @@ const CORE = (PATIENT_ID: string): Scenario[] => [
         name: 'direct smart',
         description: `GET Patient?_count=${LIST_COUNT}, then one GET Type?subject=Patient/a,Patient/b,...&_count=${BATCH_PAGE} per type (3, in parallel, next pages followed)`,
         run: async (get) => {
-          const patients = resources(await get(`Patient?_count=${LIST_COUNT}`));
-          const subjects = patients.map((p) => `Patient/${p['id']}`).join(',');
-          const lists = await Promise.all(REVERSE_TYPES.map((t) => searchAll(get, `${t}?subject=${subjects}&_count=${BATCH_PAGE}`)));
+          const { lists } = await patientsWithReverse(get);
           return lists.reduce((n, l) => n + l.length, 0);
         },
       },
     ],
     maxUpstreamPerQuery: 4,
+    serveDirect: async (get) => {
+      const { patients, lists } = await patientsWithReverse(get);
+      const [observations, conditions, encounters] = lists.map((l) => bySubject(l, 100)) as [Map<string, Json[]>, Map<string, Json[]>, Map<string, Json[]>];
+      return {
+        PatientList: patients.map((p) => {
+          const ref = `Patient/${p['id']}`;
+          return {
+            id: p['id'],
+            ObservationList: (observations.get(ref) ?? []).map((o) => ({ id: o['id'], valueQuantity: quantity(o['valueQuantity']) })),
+            ConditionList: (conditions.get(ref) ?? []).map((c) => ({ id: c['id'] })),
+            EncounterList: (encounters.get(ref) ?? []).map((e) => ({ id: e['id'], status: e['status'] ?? null })),
+          };
+        }),
+      };
+    },
   },
 ];
 

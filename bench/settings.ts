@@ -6,6 +6,10 @@
 //   BENCH_FED_LATENCY=50 injected latency (ms) of each of the 3 sources in the federated part
 //   BENCH_BASELINE=/dir  also start a gateway from that checkout's src/main.ts and compare it with this one
 //                        (bench/before-after.ts): s1–s5 through GraphQL, s1/s2 through /fhir, interleaved rounds
+//   BENCH_PEERS=0|1|only the peers part (bench/peers.ts: gateway, Medplum's GraphQL engine and the direct client as
+//                        serving processes, CPU per query; default 1 = after the rest; `only` = nothing else)
+//   BENCH_PEERS_LATENCY=10, BENCH_PEERS_CONCURRENCY=8, BENCH_PEERS_PATIENTS=200   its setting (the issue's)
+//   BENCH_PEERS_PROFILE=1  then profile the gateway on s5 at that setting (node --cpu-prof; default 0)
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +43,28 @@ export interface FederationSettings {
   readonly breakerBounds: { readonly serialRequests: number; readonly serialMaxMs: number; readonly c10Requests: number; readonly c10MaxMs: number };
 }
 
+export interface PeersSettings {
+  /** 'off': skipped; 'on': after the rest of the suite; 'only': nothing else runs. */
+  readonly mode: 'off' | 'on' | 'only';
+  readonly patients: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  /** Scenario ids measured (s3–s5). */
+  readonly scenarioIds: readonly string[];
+  /** Medplum's graphqlBatchedSearchSize of the batched peer route (the unbatched route has Medplum's default, 0). */
+  readonly medplumBatchSize: number;
+  /** Rounds per scenario: every mode once per round, the order rotated from round to round. */
+  readonly rounds: number;
+  /** Bounds of one mode's turn in one round (warm-up, then measured). */
+  readonly roundBounds: LoadBounds;
+  /** JIT warm-up per mode and scenario before the first round (concurrency as measured). */
+  readonly jitBounds: LoadBounds;
+  readonly profile: boolean;
+  /** Profile: warm-up, then the profiled window (ms). */
+  readonly profileWarmMs: number;
+  readonly profileMs: number;
+}
+
 export interface BenchSettings {
   readonly root: string;
   readonly nodeBin: string;
@@ -57,6 +83,7 @@ export interface BenchSettings {
   readonly federation: FederationSettings;
   /** BENCH_BASELINE: a checkout whose gateway is measured next to this one (undefined: no comparison). */
   readonly baseline: { readonly root: string; readonly rounds: number } | undefined;
+  readonly peers: PeersSettings;
 }
 
 function parseList(text: string, name: string): number[] {
@@ -86,6 +113,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   if (baselineRoot !== undefined && !existsSync(join(baselineRoot, 'src', 'main.ts'))) {
     throw new Error(`BENCH_BASELINE must be a checkout of this repository (no src/main.ts in ${baselineRoot})`);
   }
+  const peersEnv = env['BENCH_PEERS'] ?? '1';
+  if (!['0', '1', 'only', 'false', 'true'].includes(peersEnv)) throw new Error(`BENCH_PEERS must be 0, 1 or only, got ${JSON.stringify(peersEnv)}`);
   const coldStartRuns = env['BENCH_COLD'] === undefined ? 3 : parseList(env['BENCH_COLD'], 'BENCH_COLD')[0]!;
   return Object.freeze({
     root,
@@ -102,6 +131,24 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     seed: 1,
     clientConnections: 16,
     outDir: join(root, '.bench-out'),
+    peers: Object.freeze({
+      mode: peersEnv === 'only' ? 'only' : peersEnv === '0' || peersEnv === 'false' ? 'off' : 'on',
+      patients: parseList(env['BENCH_PEERS_PATIENTS'] ?? '200', 'BENCH_PEERS_PATIENTS')[0]!,
+      latencyMs: parseList(env['BENCH_PEERS_LATENCY'] ?? '10', 'BENCH_PEERS_LATENCY')[0]!,
+      concurrency: Math.max(1, Math.min(64, parseList(env['BENCH_PEERS_CONCURRENCY'] ?? '8', 'BENCH_PEERS_CONCURRENCY')[0]!)),
+      scenarioIds: ['s3', 's4', 's5'],
+      medplumBatchSize: 100,
+      rounds: quick ? 1 : 3,
+      roundBounds: quick
+        ? { maxRequests: 100, maxMs: 1500, warmupRequests: 8, warmupMaxMs: 300 }
+        : { maxRequests: 1000, maxMs: 4000, warmupRequests: 16, warmupMaxMs: 500 },
+      jitBounds: quick
+        ? { maxRequests: 50, maxMs: 1000, warmupRequests: 0, warmupMaxMs: 0 }
+        : { maxRequests: 300, maxMs: 3000, warmupRequests: 0, warmupMaxMs: 0 },
+      profile: env['BENCH_PEERS_PROFILE'] === '1' || env['BENCH_PEERS_PROFILE'] === 'true',
+      profileWarmMs: quick ? 1000 : 3000,
+      profileMs: quick ? 3000 : 15_000,
+    }),
     baseline: baselineRoot === undefined ? undefined : Object.freeze({ root: baselineRoot, rounds: quick ? 2 : 4 }),
     federation: Object.freeze({
       enabled: env['BENCH_FEDERATION'] !== '0' && env['BENCH_FEDERATION'] !== 'false',
