@@ -2,6 +2,7 @@
 // one line and exit status 2, with no demo server started), requests during start-up wait for the pipeline, and
 // --help describes the demo that starts.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -112,4 +113,26 @@ describe('start-up', () => {
     const { status } = await fetch(`${running.url}/health`);
     expect(status).toBe(200);
   });
+
+  it('with --expose-gc (npm start) the start-up garbage goes back to the OS once idle, after listening: idle RSS under 200 MB', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', 'src/main.ts', '--port', '0', '--host', '127.0.0.1', '--log-level', 'debug', '--source', 'down=http://127.0.0.1:9/fhir'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/startup garbage released/.test(out) && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\/graphql[\s\S]*startup garbage released in \d+ ms/);
+      const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+      expect(rssKb / 1024).toBeLessThan(200);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 40_000);
 });
