@@ -1,10 +1,11 @@
 /**
- * Value checks of the settings that guard the HTTP edge: CORS origins, trusted proxies, the cursor secret. Same
- * contract as checks.ts: the raw value and a `report` callback in, the checked value (or undefined after reporting) out.
+ * Value checks of the settings that guard the HTTP edge: CORS origins, trusted proxies, the cursor secret, the URLs of
+ * the authorization server. Same contract as checks.ts: the raw value and a `report` callback in, the checked value
+ * (or undefined after reporting) out.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Report } from './checks.ts';
-import { got, quote, urlOrUndefined } from './checks.ts';
+import { checkHttpUrl, got, quote, urlOrUndefined } from './checks.ts';
 import { MIN_CURSOR_SECRET_BYTES } from './defaults.ts';
 
 /**
@@ -86,4 +87,67 @@ export function checkCursorSecret(value: string, report: Report): string | undef
     return undefined;
   }
   return value;
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/**
+ * Whether a listen host, or the host name of a URL (IPv6 in brackets or not), is this machine's loopback interface:
+ * 127.0.0.0/8, ::1 (any spelling, and IPv4-mapped 127.x), or `localhost` (any case). Any other name, however it
+ * resolves, is not.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === 'localhost') return true;
+  const version = isIP(bare);
+  return version !== 0 && LOOPBACK.check(bare, version === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * A URL of the authorization server (jwksUri, introspection endpoint) or the tokens' audience: absolute http(s), no
+ * credentials, fragment or white space; https unless the host is loopback. Kept exactly as given (an audience is
+ * compared byte for byte with the token's `aud`).
+ */
+export function checkAuthUrl(value: unknown, report: Report): string | undefined {
+  return checkSecureUrl(value, report, true);
+}
+
+/** The issuer: as checkAuthUrl, and without a query (RFC 8414: discovery appends a path to it); kept exactly as given. */
+export function checkIssuer(value: unknown, report: Report): string | undefined {
+  return checkSecureUrl(value, report, false);
+}
+
+function checkSecureUrl(value: unknown, report: Report, allowQuery: boolean): string | undefined {
+  const url = checkHttpUrl(value, report, { allowQuery, credentialsHint: '' });
+  if (url === undefined || typeof value !== 'string') return undefined;
+  if (/[\x00-\x20\x7f]/.test(value)) {
+    // new URL() trims and drops some of these; kept as given, the value would never equal a token's iss / aud
+    report(`must be an absolute http(s) URL without spaces or control characters (got ${quote(value)})`);
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    report(`must use https: tokens and keys travel over it (http is accepted for loopback hosts only; got ${quote(value)})`);
+    return undefined;
+  }
+  return value;
+}
+
+/** A client secret (RFC 6749 VSCHAR: printable ASCII). A secret: messages never include the value. */
+export function checkClientSecret(value: string, report: Report): string | undefined {
+  if (!/^[\x20-\x7e]+$/.test(value)) {
+    report('must contain only printable ASCII characters (value not shown)');
+    return undefined;
+  }
+  return value;
+}
+
+/** A yes/no environment variable: 1 or true (any case) = on, 0 or false = off. */
+export function checkEnvFlag(value: string, report: Report): boolean | undefined {
+  const lower = value.toLowerCase();
+  if (lower === '1' || lower === 'true') return true;
+  if (lower === '0' || lower === 'false') return false;
+  report(`must be 1 or true (or 0 or false, the default) (got ${quote(value)})`);
+  return undefined;
 }

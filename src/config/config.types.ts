@@ -118,6 +118,33 @@ export interface CorsConfig {
   readonly maxAgeS: number;
 }
 
+/**
+ * SMART on FHIR resource-server settings: inbound bearer tokens are validated against this authorization server.
+ * null (no `auth`) = the gateway runs open (anonymous viewer), which it only does on a loopback host unless
+ * `insecureNoAuth`.
+ */
+export interface AuthConfig {
+  /** The authorization server's issuer URL, exactly as tokens carry it in `iss` (absolute http(s), kept as given). */
+  readonly issuer: string;
+  /** Expected `aud`; null = the gateway's FHIR base URL as the client reached it (`{public root}/fhir`). */
+  readonly audience: string | null;
+  /** The issuer's JWKS URL; null = `jwks_uri` of `{issuer}/.well-known/openid-configuration` (else smart-configuration). */
+  readonly jwksUri: string | null;
+  /** Leeway for `exp` / `nbf` / `iat`, in seconds (default 60, 0–300). */
+  readonly clockSkewS: number;
+  /** RFC 7662 introspection of tokens that are not JWTs (opaque); null = only JWTs are accepted. */
+  readonly introspection: IntrospectionConfig | null;
+}
+
+export interface IntrospectionConfig {
+  /** The introspection endpoint (absolute http(s) URL). */
+  readonly endpoint: string;
+  /** The gateway's client id at the authorization server (HTTP Basic authentication of the introspection call). */
+  readonly clientId: string;
+  /** Its client secret, from the environment variable named by the file's `clientSecretEnv`. A secret: never log it. */
+  readonly clientSecret: string;
+}
+
 export interface DemoConfig {
   /** Number of synthetic patients in the embedded demo source (default 100). */
   readonly patients: number;
@@ -171,6 +198,10 @@ export interface Config {
    * start (cursors then die with the process). A secret: never log it.
    */
   readonly cursorSecret: string | null;
+  /** SMART on FHIR token validation; null = open (see AuthConfig). */
+  readonly auth: AuthConfig | null;
+  /** `--insecure-no-auth`: allow running open on a host that is not loopback (default false). */
+  readonly insecureNoAuth: boolean;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

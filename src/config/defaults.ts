@@ -58,6 +58,9 @@ export const DEFAULT_IDENTITY: IdentityConfig = Object.freeze({ patientIdentifie
 
 export const DEFAULT_CAPABILITY_REFRESH_MS = 300_000;
 
+/** Defaults of the `auth` keys that have one (issuer has none; audience, jwksUri and introspection default to null). */
+export const DEFAULT_AUTH = Object.freeze({ clockSkewS: 60 });
+
 export interface IntRange {
   readonly min: number;
   readonly max: number;
@@ -111,5 +114,8 @@ export const BOUNDS = Object.freeze({
   circuitBreaker: Object.freeze({
     failureThreshold: { min: 0, max: 1000 },
     resetTimeoutMs: TIMEOUT,
+  }),
+  auth: Object.freeze({
+    clockSkewS: { min: 0, max: 300 },
   }),
 });

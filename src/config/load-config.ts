@@ -15,13 +15,14 @@ import {
   DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE,
 } from './defaults.ts';
 import { checkHost, checkIdentifierSystem, checkLogLevel, checkOnOff, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
-import { checkCursorSecret, checkOrigin } from './access-checks.ts';
+import { checkCursorSecret, checkEnvFlag, checkOrigin, isLoopbackHost } from './access-checks.ts';
 import { parseArgs, usage } from './parse-args.ts';
+import { authOf, OPEN_ON_NETWORK } from './validate-auth.ts';
 import { emptyFileLayer, joinPath, validateConfigFile } from './validate-file.ts';
 
 export type {
-  CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig,
-  SourceAuth, SourceConfig,
+  AuthConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig, LimitsConfig, LoadConfigInput,
+  LogLevel, SmartBackendAuthConfig, SourceAuth, SourceConfig,
 } from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
 export { usage } from './parse-args.ts';
@@ -77,6 +78,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     port: layerValue(envText(env, 'PORT'), (v) => parseIntText(v, BOUNDS.port, at('PORT'))),
     logLevel: layerValue(envText(env, 'LOG_LEVEL'), (v) => checkLogLevel(v, at('LOG_LEVEL'), true)),
     cursorSecret: layerValue(envText(env, 'GATEWAY_CURSOR_SECRET'), (v) => checkCursorSecret(v, at('GATEWAY_CURSOR_SECRET'))),
+    insecureNoAuth: layerValue(envText(env, 'GATEWAY_INSECURE_NO_AUTH'), (v) => checkEnvFlag(v, at('GATEWAY_INSECURE_NO_AUTH'))),
   };
   const fromCli = {
     host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
@@ -148,6 +150,23 @@ export function loadConfig(input: LoadConfigInput): Config {
     if (checked !== undefined && !patientIdentifierSystems.includes(checked)) patientIdentifierSystems.push(checked);
   }
 
+  // --- auth: the file's section, issuer and audience overridden by the environment and the command line ---------
+  const { auth, requested: authRequested } = authOf(file.auth, fileWhere, {
+    envIssuer: envText(env, 'GATEWAY_AUTH_ISSUER'),
+    envAudience: envText(env, 'GATEWAY_AUTH_AUDIENCE'),
+    cliIssuer: cli.authIssuer,
+    cliAudience: cli.authAudience,
+  }, at);
+  // Running open is for this machine only, unless asked for explicitly (auth set up with problems is reported above).
+  const insecureNoAuth = cli.insecureNoAuth === true || fromEnv.insecureNoAuth === true;
+  if (!authRequested && !insecureNoAuth && !isLoopbackHost(host)) {
+    const hostWhere = fromCli.host !== undefined ? `--host ${host}`
+      : fromEnv.host !== undefined ? `HOST=${host}`
+      : file.host !== undefined ? `${fileWhere}: host ${quote(host)}`
+      : `host ${host} (the default)`;
+    at(hostWhere)(OPEN_ON_NETWORK);
+  }
+
   const production = env.NODE_ENV === 'production';
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
@@ -168,6 +187,8 @@ export function loadConfig(input: LoadConfigInput): Config {
     publicBaseUrl: fromCli.publicBaseUrl ?? file.publicBaseUrl ?? null,
     trustedProxies: file.trustedProxies,
     cursorSecret: fromEnv.cursorSecret ?? file.cursorSecret?.value ?? null,
+    auth,
+    insecureNoAuth,
     configFile,
   });
 }

@@ -38,6 +38,12 @@ export interface CliValues {
   readonly publicUrl?: string;
   /** `--cors-origin ORIGIN`, in order; present only when given. */
   readonly corsOrigins?: readonly CliCorsOrigin[];
+  /** `--auth-issuer URL` (the last one wins). */
+  readonly authIssuer?: string;
+  /** `--auth-audience URL` (the last one wins). */
+  readonly authAudience?: string;
+  /** `--insecure-no-auth`; present (true) only when given. */
+  readonly insecureNoAuth?: true;
   readonly sources: readonly CliSource[];
   readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
@@ -60,6 +66,9 @@ const OPTIONS = {
   introspection: { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
   'public-url': { type: 'string' },
+  'auth-issuer': { type: 'string' },
+  'auth-audience': { type: 'string' },
+  'insecure-no-auth': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,7 +76,8 @@ type OptionName = keyof typeof OPTIONS;
 
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
   port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
-  introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', help: '',
+  introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', 'auth-issuer': 'URL', 'auth-audience': 'URL',
+  'insecure-no-auth': '', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -102,6 +112,9 @@ Options:
                             Added to the config file's cors.origins. Default: none.
       --public-url URL      The gateway's public base URL, for links in FHIR Bundles (default: taken from
                             the request). Overrides the config file's publicBaseUrl.
+      --auth-issuer URL     Accept only bearer tokens of this SMART on FHIR issuer (default: none, runs open)
+      --auth-audience URL   Token audience required (default: the gateway's FHIR base URL as the client reached it)
+      --insecure-no-auth    Allow running open (no auth) on a host that is not loopback (default: refused)
   -h, --help                Show this help and exit
 
 Environment:
@@ -109,12 +122,16 @@ Environment:
   GATEWAY_CONFIG            Same as --config
   GATEWAY_CURSOR_SECRET     Key (at least 32 bytes) that signs paging cursors, the same on every replica;
                             overrides the config file's cursorSecretEnv. Unset: a random key per start.
+  GATEWAY_AUTH_ISSUER       Same as --auth-issuer
+  GATEWAY_AUTH_AUDIENCE     Same as --auth-audience
+  GATEWAY_INSECURE_NO_AUTH  1 or true: same as --insecure-no-auth
   NODE_ENV                  'production' turns on production behaviour
 
 Precedence: defaults < config file < environment < command line.
 Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
 bearer token or SMART Backend Services), limits, CORS credentials and max age, trusted proxies,
-capability refresh, GraphiQL and the demo data are set in the config file.
+capability refresh, GraphiQL, the demo data and auth's JWKS URL, clock skew and token introspection
+are set in the config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -124,6 +141,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const identitySystems: CliIdentitySystem[] = [];
   const corsOrigins: CliCorsOrigin[] = [];
   let help = false;
+  let insecureNoAuth = false;
 
   let rest = [...argv];
   // node's parseArgs in strict mode stops at the first problem; non-strict mode with tokens lets
@@ -149,6 +167,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       }
       if (OPTIONS[name].type === 'boolean') {
         if (value !== undefined) problems.push(`${rawName}: takes no value`);
+        else if (name === 'insecure-no-auth') insecureNoAuth = true;
         else help = true;
         continue;
       }
@@ -197,6 +216,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(single.introspection !== undefined && { introspection: single.introspection }),
     ...(single['public-url'] !== undefined && { publicUrl: single['public-url'] }),
     ...(corsOrigins.length > 0 && { corsOrigins }),
+    ...(single['auth-issuer'] !== undefined && { authIssuer: single['auth-issuer'] }),
+    ...(single['auth-audience'] !== undefined && { authAudience: single['auth-audience'] }),
+    ...(insecureNoAuth && { insecureNoAuth: true as const }),
   };
   return { values, problems };
 }

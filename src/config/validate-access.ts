@@ -67,14 +67,16 @@ export function readTrustedProxies(value: unknown, path: string, report: PathRep
 
 /**
  * A secret from the environment variable whose name the file gives (`...Env` keys), checked by `check`.
- * Messages name the variable, never its value.
+ * Messages name the variable, never its value (nor a bad name: it may be the value); `example` is the name suggested.
  */
 export function readEnvSecret(
   name: unknown, env: FileContext['env'], report: Report, check: (value: string, report: Report) => string | undefined,
+  example = 'GATEWAY_CURSOR_SECRET',
 ): { value: string; env: string } | undefined {
   if (typeof name !== 'string' || !ENV_NAME.test(name)) {
-    const what = typeof name === 'string' ? JSON.stringify(name) : typeName(name);
-    report(`must be the name of an environment variable, e.g. "GATEWAY_CURSOR_SECRET" (got ${what})`);
+    // a string is not echoed: it may be the secret itself, written where its variable's name belongs
+    const what = typeof name === 'string' ? 'a string that is not one, not shown in case it is the secret itself' : typeName(name);
+    report(`must be the name of an environment variable, e.g. "${example}" (got ${what})`);
     return undefined;
   }
   const value = env[name];

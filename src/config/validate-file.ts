@@ -16,6 +16,8 @@ import type { FileCors } from './validate-access.ts';
 import { CORS_KEYS, readCors, readEnvSecret, readTrustedProxies } from './validate-access.ts';
 import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath } from './json-path.ts';
 import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.ts';
+import type { FileAuth } from './validate-auth.ts';
+import { AUTH_KEYS, INTROSPECTION_KEYS, readFileAuth } from './validate-auth.ts';
 
 export { joinPath } from './json-path.ts';
 export type { FileCors, FileOrigin } from './validate-access.ts';
@@ -40,6 +42,8 @@ export interface FileLayer {
   trustedProxies: string[];
   /** The secret read from the environment variable the file names in cursorSecretEnv (checked). */
   cursorSecret?: { value: string; env: string };
+  /** The file's `auth` section, when it has one (issuer and audience are overridden by loadConfig's other layers). */
+  auth?: FileAuth;
   /** One entry per element of the file's `sources` array, in order, valid or not. */
   sources: FileSource[];
 }
@@ -56,7 +60,7 @@ export interface FileSource {
 
 const TOP_KEYS = [
   '$schema', 'host', 'port', 'logLevel', 'graphiql', 'introspection', 'capabilityRefreshMs', 'defaultWriteSource',
-  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'demo', 'limits', 'identity', 'sources',
+  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'demo', 'limits', 'identity', 'sources',
 ] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
@@ -77,6 +81,8 @@ export const FILE_KEYS = Object.freeze({
   source: SOURCE_KEYS,
   circuitBreaker: CIRCUIT_BREAKER_KEYS,
   smartBackend: SMART_BACKEND_KEYS,
+  auth: AUTH_KEYS,
+  introspection: INTROSPECTION_KEYS,
 });
 
 /** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
@@ -144,6 +150,7 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
     const secret = readEnvSecret(json.cursorSecretEnv, ctx.env, at(report, 'cursorSecretEnv'), checkCursorSecret);
     if (secret !== undefined) layer.cursorSecret = secret;
   }
+  if (json.auth !== undefined) layer.auth = readFileAuth(json.auth, 'auth', ctx, report);
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
     layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);

@@ -50,7 +50,8 @@ function checkTokenUrl(value: unknown, report: Report): string | undefined {
   return checkHttpUrl(value, report, { allowQuery: true, credentialsHint: '' }) === undefined ? undefined : (value as string);
 }
 
-function checkText(value: unknown, max: number, report: Report): string | undefined {
+/** A non-empty string of at most `max` characters without control characters (client ids, key ids). */
+export function checkText(value: unknown, max: number, report: Report): string | undefined {
   if (typeof value !== 'string' || value === '') {
     report(`must be a non-empty string (got ${typeof value === 'string' ? 'an empty string' : typeName(value)})`);
     return undefined;

@@ -225,7 +225,7 @@ describe('cursorSecret', () => {
       'GATEWAY_CURSOR_SECRET: must be at least 32 bytes long, e.g. the output of `openssl rand -base64 48` (got 31; value not shown)',
       'config file gw.json: cursorSecretEnv: environment variable K must contain only visible ASCII characters, without spaces (value not shown)',
       'config file gw.json: cursorSecretEnv: environment variable UNSET_KEY is not set (or is empty)',
-      'config file gw.json: cursorSecretEnv: must be the name of an environment variable, e.g. "GATEWAY_CURSOR_SECRET" (got "not a name")',
+      'config file gw.json: cursorSecretEnv: must be the name of an environment variable, e.g. "GATEWAY_CURSOR_SECRET" (got a string that is not one, not shown in case it is the secret itself)',
       'config file gw.json: cursorSecretEnv: must be the name of an environment variable, e.g. "GATEWAY_CURSOR_SECRET" (got a number)',
     ]);
     for (const p of problems) {

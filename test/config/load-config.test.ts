@@ -28,6 +28,8 @@ describe('loadConfig defaults', () => {
       publicBaseUrl: null,
       trustedProxies: [],
       cursorSecret: null,
+      auth: null,
+      insecureNoAuth: false,
       configFile: null,
     });
   });
@@ -43,20 +45,21 @@ describe('loadConfig defaults', () => {
 });
 
 describe('loadConfig precedence: defaults < config file < env < command line', () => {
+  // A host that is not loopback needs auth or --insecure-no-auth (test/config/auth-config.test.ts); these tests are about precedence.
   const file = { '/work/gw.json': { host: '10.0.0.1', port: 5000, logLevel: 'warn' } };
 
   it('config file over defaults', () => {
-    expect(load(['--config', 'gw.json'], {}, file)).toMatchObject({ host: '10.0.0.1', port: 5000, logLevel: 'warn', configFile: '/work/gw.json' });
+    expect(load(['--config', 'gw.json', '--insecure-no-auth'], {}, file)).toMatchObject({ host: '10.0.0.1', port: 5000, logLevel: 'warn', configFile: '/work/gw.json' });
   });
 
   it('GATEWAY_CONFIG names the file; --config wins over it', () => {
     const files = { ...file, '/work/other.json': { port: 6000 } };
-    expect(load([], { GATEWAY_CONFIG: 'gw.json' }, files).port).toBe(5000);
+    expect(load([], { GATEWAY_CONFIG: 'gw.json', GATEWAY_INSECURE_NO_AUTH: '1' }, files).port).toBe(5000);
     expect(load(['--config', 'other.json'], { GATEWAY_CONFIG: 'gw.json' }, files).port).toBe(6000);
   });
 
   it('environment over config file', () => {
-    const env = { HOST: '0.0.0.0', PORT: '5001', LOG_LEVEL: 'DEBUG' };
+    const env = { HOST: '0.0.0.0', PORT: '5001', LOG_LEVEL: 'DEBUG', GATEWAY_INSECURE_NO_AUTH: 'true' };
     expect(load(['-c', 'gw.json'], env, file)).toMatchObject({ host: '0.0.0.0', port: 5001, logLevel: 'debug' });
   });
 

@@ -40,6 +40,19 @@ describe('parseArgs', () => {
     ]);
   });
 
+  it('reads --auth-issuer and --auth-audience (the last wins) and the --insecure-no-auth flag', () => {
+    expect(parseArgs(['--auth-issuer', 'https://a.example', '--auth-issuer=https://b.example', '--auth-audience', 'https://gw.example/fhir', '--insecure-no-auth'])).toEqual({
+      values: {
+        sources: [], identitySystems: [], help: false,
+        authIssuer: 'https://b.example', authAudience: 'https://gw.example/fhir', insecureNoAuth: true,
+      },
+      problems: [],
+    });
+    expect(parseArgs(['--insecure-no-auth', 'yes']).problems).toEqual(['unexpected argument "yes" (options start with --; see --help)']);
+    expect(parseArgs(['--insecure-no-auth=1']).problems).toEqual(['--insecure-no-auth: takes no value']);
+    expect(parseArgs(['--auth-isuer', 'x']).problems).toEqual(['--auth-isuer: unknown option (did you mean --auth-issuer?)']);
+  });
+
   it('accepts a value starting with - when written inline', () => {
     expect(parseArgs(['--port=-1']).values.port).toBe('-1');
   });
@@ -59,7 +72,11 @@ describe('parseArgs', () => {
   });
 
   it('documents every flag and environment variable in usage', () => {
-    for (const word of ['--port', '--host', '--source', '--config', '--log-level', '--identity-system', '--help', 'PORT', 'HOST', 'LOG_LEVEL', 'GATEWAY_CONFIG', 'NODE_ENV']) {
+    for (const word of [
+      '--port', '--host', '--source', '--config', '--log-level', '--identity-system', '--help', '--auth-issuer', '--auth-audience',
+      '--insecure-no-auth', 'PORT', 'HOST', 'LOG_LEVEL', 'GATEWAY_CONFIG', 'GATEWAY_AUTH_ISSUER', 'GATEWAY_AUTH_AUDIENCE',
+      'GATEWAY_INSECURE_NO_AUTH', 'NODE_ENV',
+    ]) {
       expect(usage).toContain(word);
     }
   });

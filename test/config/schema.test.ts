@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import {
-  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
+  BOUNDS, DEFAULT_AUTH, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
   DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, LOG_LEVELS, SMART_ALGORITHMS,
 } from '../../src/config/defaults.ts';
 import { SOURCE_ID } from '../../src/config/checks.ts';
@@ -76,7 +76,13 @@ describe('schema/gateway-config.schema.json', () => {
     expect(Object.keys(propertiesOf(defs.circuitBreaker ?? {})).sort()).toEqual([...FILE_KEYS.circuitBreaker].sort());
     expect(Object.keys(propertiesOf(defs.cors ?? {})).sort()).toEqual([...FILE_KEYS.cors].sort());
     expect(Object.keys(propertiesOf(defs.smartBackend ?? {})).sort()).toEqual([...FILE_KEYS.smartBackend].sort());
+    expect(Object.keys(propertiesOf(defs.auth ?? {})).sort()).toEqual([...FILE_KEYS.auth].sort());
+    expect(Object.keys(propertiesOf(defs.introspection ?? {})).sort()).toEqual([...FILE_KEYS.introspection].sort());
+    expect(top().auth?.$ref).toBe('#/$defs/auth');
     expect(defs.source?.required).toEqual(['id', 'baseUrl']);
+    // the issuer may come from GATEWAY_AUTH_ISSUER / --auth-issuer instead
+    expect(defs.auth?.required).toBeUndefined();
+    expect(defs.introspection?.required).toEqual(['endpoint', 'clientId', 'clientSecretEnv']);
     expect(defs.smartBackend?.required).toEqual(['clientId']);
   });
 
@@ -118,6 +124,43 @@ describe('schema/gateway-config.schema.json', () => {
     expect(top.introspection?.default).toBeUndefined();
     expect(top.publicBaseUrl?.pattern).toBe(propertiesOf(defs.source ?? {}).baseUrl?.pattern);
     expect(top.cursorSecretEnv?.pattern).toBe(propertiesOf(defs.source ?? {}).bearerTokenEnv?.pattern);
+    const auth = propertiesOf(defs.auth ?? {});
+    check(auth.clockSkewS, BOUNDS.auth.clockSkewS, DEFAULT_AUTH.clockSkewS);
+    for (const key of ['issuer', 'audience', 'jwksUri'] as const) expect(auth[key]?.format, key).toBe('uri');
+    const introspection = propertiesOf(defs.introspection ?? {});
+    expect(introspection.endpoint?.format).toBe('uri');
+    expect(introspection.endpoint?.pattern).toBe(auth.jwksUri?.pattern);
+    expect(auth.audience?.pattern).toBe(auth.jwksUri?.pattern);
+    expect(introspection.clientSecretEnv?.pattern).toBe(propertiesOf(defs.source ?? {}).bearerTokenEnv?.pattern);
+    expect(introspection.clientId?.maxLength).toBe(256);
+  });
+
+  it('its auth URL patterns accept what loadConfig accepts and refuse what it refuses (https unless loopback)', () => {
+    const auth = propertiesOf(defs.auth ?? {});
+    const issuerPattern = new RegExp(String(auth.issuer?.pattern));
+    const urlPattern = new RegExp(String(auth.audience?.pattern));
+    const accepts = (key: 'issuer' | 'audience', url: string): boolean => {
+      const argv = key === 'issuer' ? ['--auth-issuer', url] : ['--auth-issuer', 'https://a.example', '--auth-audience', url];
+      try {
+        loadConfig({ argv, env: {} });
+        return true;
+      } catch (error) {
+        if (error instanceof ConfigError) return false;
+        throw error;
+      }
+    };
+    const urls = [
+      'https://auth.example.org', 'https://auth.example.org/realms/fhir/', 'HTTPS://Auth.Example.org:8443/x', 'https://a.example/x?tenant=1',
+      'http://localhost:8080/realms/x', 'http://LOCALHOST', 'http://127.0.0.1', 'http://127.1.2.3:9000/', 'http://[::1]:8443/x',
+      'http://auth.example.org', 'http://10.0.0.1/x', 'http://localhost.example.org', 'http://0.0.0.0', 'https://a.example/#x', 'https://a.example#',
+      'https://u:p@a.example', 'ftp://a.example', 'a.example', 'https://a.example/ x', ' https://a.example',
+    ];
+    for (const url of urls) {
+      expect(issuerPattern.test(url), `issuer ${url}`).toBe(accepts('issuer', url));
+      expect(urlPattern.test(url), `audience ${url}`).toBe(accepts('audience', url));
+    }
+    expect(urls.filter((url) => accepts('issuer', url))).toHaveLength(8);
+    expect(urls.filter((url) => accepts('audience', url))).toHaveLength(9);
   });
 
   it('its patterns accept what loadConfig accepts and refuse what it refuses (origins, proxies)', () => {
