@@ -1,3 +1,5 @@
+import { issuerMetadata } from './auth/issuer-metadata.ts';
+import { createTokenVerifier } from './auth/token-verifier.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type YogaLogger } from 'graphql-yoga';
@@ -32,6 +34,15 @@ export interface AppOptions {
    * starts); default a new one. The app adds its request handler; start() listens only when it does not yet.
    */
   readonly server?: Server;
+  /** How the gateway reads its authorization server (metadata, JWKS, introspection); default the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/** The token verifier and the issuer's metadata when `auth` is configured. */
+function authOf(config: Config, doFetch: typeof fetch | undefined) {
+  if (config.auth === null) return null;
+  const metadata = issuerMetadata(config.auth.issuer, { fetch: doFetch });
+  return { metadata, verifier: createTokenVerifier(config.auth, { metadata, fetch: doFetch }) };
 }
 
 const CAPABILITY_RETRY_MS = 5_000;
@@ -114,6 +125,7 @@ export function createApp(
     notReadyReason,
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
+    auth: authOf(config, options.fetch),
   });
   const server = options.server ?? createServer();
   server.on('request', guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it

@@ -70,6 +70,12 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
       logger.info(`No source configured: ${demo.description}. Use --source ID=BASE_URL for real servers.`);
     }
     const app = createApp(config, logger, { server });
+    if (config.auth === null) {
+      logger.warn(
+        'No auth configured: the gateway runs OPEN — whoever reaches it reads and writes every patient of every source. ' +
+        'Configure SMART on FHIR token validation with --auth-issuer URL (or "auth" in the config file).',
+      );
+    }
     stoppers[0] = () => app.stop(); // closes the server too
     server.off('request', hold);
     releaseStartupGarbageWhenIdle(server, logger);

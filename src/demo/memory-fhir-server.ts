@@ -37,7 +37,13 @@ import { addPagingLinks } from './search-paging.ts';
 import { generateSyntheticResources } from './synthetic-data.ts';
 
 /** `url` is path+query exactly as received (basePath included); `at` is epoch ms (fractional, monotonic source). */
-export interface RecordedRequest { method: string; url: string; at: number }
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  at: number;
+  /** The request's Authorization header, if any (tests check what credentials a source is sent). */
+  authorization?: string;
+}
 export type FaultAction =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'hang' }
@@ -216,7 +222,9 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    requests.push({ method, url, at: performance.timeOrigin + performance.now() });
+    const recorded: RecordedRequest = { method, url, at: performance.timeOrigin + performance.now() };
+    if (req.headers.authorization !== undefined) recorded.authorization = req.headers.authorization;
+    requests.push(recorded);
     const fault = faultFn?.({ method, url, count: ++faultCount });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -34,6 +34,8 @@ const TABLE = {
   FHIRPATH_TIMEOUT: { status: 422, issue: 'too-costly' },
   GRAPHQL_PARSE_FAILED: { status: 400, issue: 'invalid' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, issue: 'invalid' },
+  // --- who is asking (SMART on FHIR) --------------------------------------------------------------------
+  UNAUTHENTICATED: { status: 401, issue: 'login' },
   // --- resources ---------------------------------------------------------------------------------------
   NOT_FOUND: { status: 404, issue: 'not-found' },
   // --- upstream sources (src/upstream/error-mapping.ts decides which) -----------------------------------
@@ -46,6 +48,8 @@ const TABLE = {
   UPSTREAM_UNAVAILABLE: { status: 503, issue: 'transient' },
   SOURCE_UNAVAILABLE: { status: 503, issue: 'transient' },
   UPSTREAM_AUTH_FAILED: { status: 502, issue: 'security' },
+  /** The gateway cannot check bearer tokens (the issuer's keys or introspection endpoint unreachable). */
+  AUTH_UNAVAILABLE: { status: 503, issue: 'transient' },
   // --- the gateway itself --------------------------------------------------------------------------------
   INTERNAL_SERVER_ERROR: { status: 500, issue: 'exception' },
 } as const satisfies Record<string, { status: number; issue: string }>;

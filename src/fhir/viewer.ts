@@ -1,10 +1,31 @@
 /**
  * Who is asking. Every request (HTTP route, and later each WebSocket connection) gets one on its FhirContext, and the
- * FHIR core makes every access decision from it, so that no transport can decide differently. Anonymous until SMART on
- * FHIR authorization lands.
+ * FHIR core makes every access decision from it, so that no transport can decide differently. Anonymous when the
+ * gateway runs without `auth`; otherwise the validated bearer token's identity (src/auth).
  */
-export interface Viewer {
+export type Viewer = AnonymousViewer | TokenViewer;
+
+export interface AnonymousViewer {
   readonly kind: 'anonymous';
+}
+
+/** What a validated SMART access token says about its bearer. Never holds the token itself. */
+export interface TokenViewer {
+  readonly kind: 'token';
+  /** The `iss` of the token (the configured issuer). */
+  readonly issuer: string;
+  /** `sub`: the user (or the client, for system tokens). */
+  readonly subject: string | undefined;
+  /** `client_id` (or `azp`): the application acting. */
+  readonly clientId: string | undefined;
+  /** SMART `fhirUser`: the user's FHIR resource, e.g. `Practitioner/123`. */
+  readonly fhirUser: string | undefined;
+  /** The granted scopes, as the token lists them (`scope`, space-separated, or `scp`). */
+  readonly scopes: readonly string[];
+  /** The SMART launch context `patient` claim, when the token carries one. */
+  readonly patient: string | undefined;
+  /** `exp`, in seconds since the epoch. */
+  readonly expiresAt: number;
 }
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });

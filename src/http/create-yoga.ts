@@ -33,6 +33,10 @@ import { useWarnings } from './use-warnings.ts';
 import { exampleQuery } from './example-query.ts';
 import { useGraphiql } from './use-graphiql.ts';
 import { useUnknownPaths } from './use-unknown-paths.ts';
+import { useAuth } from './use-auth.ts';
+import { useSmartConfiguration } from './use-smart-configuration.ts';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import type { IssuerMetadataSource } from '../auth/issuer-metadata.ts';
 
 export interface PipelineDeps {
   readonly schema: GraphQLSchema;
@@ -47,6 +51,8 @@ export interface PipelineDeps {
   readonly isResourceType: (name: string) => boolean;
   /** Summary and mandatory top-level elements of a resource type (REST `_summary` / `_elements`). */
   readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
+  /** SMART on FHIR token validation and the issuer's metadata; null when config.auth is null (the gateway runs open). */
+  readonly auth: { readonly verifier: TokenVerifier; readonly metadata: IssuerMetadataSource } | null;
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, FhirContext>;
@@ -100,6 +106,10 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useCors(config.cors),
       usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),
       useBodyLimit(config.limits.maxBodyBytes),
+      useSmartConfiguration({ auth: config.auth, metadata: deps.auth?.metadata ?? null, fhirBasePath: FHIR_BASE_PATH, log }),
+      ...(config.auth !== null && deps.auth !== null
+        ? [useAuth({ auth: config.auth, verifier: deps.auth.verifier, graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log })]
+        : []),
       useFhirGraphqlRoute({
         basePath: FHIR_BASE_PATH,
         isResourceType: deps.isResourceType,

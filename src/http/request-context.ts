@@ -2,10 +2,9 @@ import type { Config } from '../config/config.types.ts';
 import type { CursorCodec } from '../fhir/cursors.ts';
 import type { FhirContext } from '../fhir/fhir-context.ts';
 import type { SearchParamIndex } from '../fhir/model/load-model.ts';
-import { ANONYMOUS } from '../fhir/viewer.ts';
 import { createLoaders } from '../loaders/create-loaders.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
-import { requestIdOf } from './request-meta.ts';
+import { requestIdOf, viewerOf } from './request-meta.ts';
 
 export interface RequestContextDeps {
   readonly config: Config;
@@ -25,7 +24,7 @@ export function createRequestContext(deps: RequestContextDeps, request: Request)
   const referencePaths = (resourceType: string, code: string) => searchParams(resourceType, code)?.paths;
   return {
     requestId: requestIdOf(request),
-    viewer: ANONYMOUS,
+    viewer: viewerOf(request),
     sources,
     limits: config.limits,
     searchParams,

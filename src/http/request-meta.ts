@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, type Viewer } from '../fhir/viewer.ts';
 
 /** What the pipeline knows of a request beyond the request itself: its id, and the public URL it was made to. */
 interface RequestMeta {
   id?: string;
   /** The gateway's public root URL as the client reached it (no trailing slash), e.g. `https://gw.example.org`. */
   publicRoot?: string;
+  /** Who is asking: set by use-auth.ts once the bearer token is validated (anonymous without auth). */
+  viewer?: Viewer;
   /** When the request arrived (performance.now()) and the URL the client asked for. */
   received?: { readonly at: number; readonly url: string };
 }
@@ -28,6 +31,15 @@ export function requestIdOf(request: Request): string {
 /** The given `x-request-id` value when it is sane, else a new UUID. */
 export function requestIdFrom(given: string | null | undefined): string {
   return typeof given === 'string' && VALID_ID.test(given) ? given : randomUUID();
+}
+
+export function setViewer(request: Request, viewer: Viewer): void {
+  metaOf(request).viewer = viewer;
+}
+
+/** The request's viewer (use-auth.ts), anonymous when none was set. */
+export function viewerOf(request: Request): Viewer {
+  return metaOf(request).viewer ?? ANONYMOUS;
 }
 
 /** Notes when and where the request arrived (the first thing the pipeline does with it). */

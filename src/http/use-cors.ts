@@ -16,7 +16,7 @@ const METHODS = 'GET, POST, PUT, PATCH, DELETE';
 /** Request headers a cross-origin client may send: content negotiation, auth, FHIR conditional headers, request ids. */
 const ALLOWED_HEADERS = 'accept, authorization, content-type, if-match, if-modified-since, if-none-exist, if-none-match, prefer, x-request-id';
 /** Response headers a cross-origin client may read besides the safelisted ones. */
-const EXPOSED_HEADERS = 'content-location, etag, last-modified, location, x-request-id';
+const EXPOSED_HEADERS = 'content-location, etag, last-modified, location, www-authenticate, x-request-id';
 
 /**
  * CORS for every route alike (GraphQL, `$graphql`, the FHIR REST API): an allow-list of exact origins from config,
