@@ -36,6 +36,8 @@ const TABLE = {
   GRAPHQL_VALIDATION_FAILED: { status: 400, issue: 'invalid' },
   // --- who is asking (SMART on FHIR) --------------------------------------------------------------------
   UNAUTHENTICATED: { status: 401, issue: 'login' },
+  /** The access token's scopes do not grant this interaction on this resource type. */
+  FORBIDDEN: { status: 403, issue: 'forbidden' },
   // --- resources ---------------------------------------------------------------------------------------
   NOT_FOUND: { status: 404, issue: 'not-found' },
   // --- upstream sources (src/upstream/error-mapping.ts decides which) -----------------------------------

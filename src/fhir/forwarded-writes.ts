@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess, type Interaction } from './access.ts';
 import { shown } from '../errors/shown.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
@@ -47,6 +48,7 @@ export interface WriteAnswer {
 
 export async function forwardWrite(ctx: FhirContext, write: ForwardedWrite): Promise<WriteAnswer> {
   checkBody(write);
+  requireAccess(ctx, write.resourceType, write.method === 'POST' ? 'c' : write.method === 'DELETE' ? 'd' : 'u');
   if (write.criteria !== undefined) checkSearchBounds(ctx, [...new URLSearchParams(write.criteria)]);
   const source = await targetOf(ctx, write);
   const path = write.id !== undefined
@@ -71,8 +73,9 @@ export async function forwardBatch(
   if (type !== 'batch' && type !== 'transaction') {
     throw new GatewayError('BAD_USER_INPUT', `A Bundle posted to [base] must be of type batch or transaction (got ${typeof type === 'string' ? shown(type, 32) : 'none'})`);
   }
-  const entries = Array.isArray(bundle.resource['entry']) ? (bundle.resource['entry'] as Array<{ request?: { url?: unknown } }>) : [];
+  const entries = Array.isArray(bundle.resource['entry']) ? (bundle.resource['entry'] as Array<{ request?: { url?: unknown; method?: unknown } }>) : [];
   const types = new Set(entries.map((e) => (typeof e.request?.url === 'string' ? /^\/?([A-Z][A-Za-z]+)/.exec(e.request.url)?.[1] : undefined)));
+  for (const entry of entries) requireEntryAccess(ctx, entry.request);
   const source = batchTarget(ctx, sourceId, types);
   const response = await source.client.exchange({ method: 'POST', path: '', body: bundle.text, headers }, ctx.call);
   const body = response.body as Record<string, unknown> | undefined;
@@ -80,6 +83,21 @@ export async function forwardBatch(
     throw new UpstreamError(`Source '${source.id}' answered a ${type} without a Bundle`, { code: 'UPSTREAM_BAD_RESPONSE', sourceId: source.id, upstreamStatus: response.status });
   }
   return { source, status: response.status, bundle: body };
+}
+
+/**
+ * Each entry of a batch or transaction needs its own grant, decided before anything is sent (a transaction is all or
+ * nothing anyway): GET of an instance read, GET of a type search, POST create, PUT/PATCH update, DELETE delete. An
+ * entry whose URL names no resource type (a system search, an operation) needs no type grant here; the source answers it.
+ */
+function requireEntryAccess(ctx: FhirContext, request: { url?: unknown; method?: unknown } | undefined): void {
+  if (typeof request?.url !== 'string') return;
+  const m = /^\/?([A-Z][A-Za-z]+)(\/[^/?]+)?/.exec(request.url);
+  if (m === null) return;
+  const method = typeof request.method === 'string' ? request.method.toUpperCase() : 'GET';
+  const interaction: Interaction = method === 'POST' ? 'c' : method === 'DELETE' ? 'd' : method === 'PUT' || method === 'PATCH' ? 'u'
+    : m[2] === undefined || m[2].startsWith('/_') ? 's' : 'r';
+  requireAccess(ctx, m[1]!, interaction);
 }
 
 function checkBody(write: ForwardedWrite): void {

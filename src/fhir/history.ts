@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess } from './access.ts';
 import type { Source } from '../sources/source-registry.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import type { FhirContext } from './fhir-context.ts';
@@ -31,6 +32,7 @@ export interface HistoryPage {
 export async function history(ctx: FhirContext, request: HistoryRequest): Promise<HistoryPage> {
   const { resourceType, id } = request;
   if (id !== undefined) checkId(id);
+  requireAccess(ctx, resourceType, id === undefined ? 's' : 'r');
   const params = [...new URLSearchParams(request.query)].filter(([name]) => name !== '_cursor');
   checkSearchBounds(ctx, params);
   const query = historyQuery(ctx, params);

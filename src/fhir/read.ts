@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess } from './access.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { isFhirId } from '../sources/reference.ts';
@@ -61,6 +62,7 @@ export async function readById(
   ctx: FhirContext, at: ResultPath | undefined, resourceType: string, id: string, sourceId?: string | null,
 ): Promise<FhirResource> {
   checkId(id);
+  requireAccess(ctx, resourceType, 'r');
   const sources = sourcesFor(ctx, resourceType, sourceId);
   const found = await findOne(ctx, at, resourceType, id, sources, (s) => ctx.loaders.resource.load(resourceKey(s.id, resourceType, id)));
   return found.value;
@@ -91,6 +93,7 @@ export async function readInstance(ctx: FhirContext, request: InstanceReadReques
   const { resourceType, id, versionId } = request;
   checkId(id);
   if (versionId !== undefined) checkId(versionId, 'FHIR version id');
+  requireAccess(ctx, resourceType, 'r');
   const path = `${resourceType}/${encodeURIComponent(id)}${versionId === undefined ? '' : `/_history/${encodeURIComponent(versionId)}`}`;
   const headers: Record<string, string> = {};
   if (request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;

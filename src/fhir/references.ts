@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess } from './access.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { parseReference } from '../sources/reference.ts';
@@ -19,11 +20,11 @@ export interface ReferenceArgs {
 }
 
 /**
- * What `optional: true` turns into null: the target does not exist, cannot be resolved, or may not be seen. A source
- * that fails (timeout, 5xx, circuit open, our own credentials refused) is still an error: null would claim that the
+ * What `optional: true` turns into null: the target does not exist, cannot be resolved, or may not be seen (FORBIDDEN:
+ * the token's scopes do not grant reading its type). A source that fails (timeout, 5xx, circuit open, our own credentials refused) is still an error: null would claim that the
  * resource does not exist.
  */
-const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_UNAUTHORIZED', 'UNKNOWN_SOURCE', 'UNSUPPORTED_RESOURCE_TYPE']);
+const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_UNAUTHORIZED', 'UNKNOWN_SOURCE', 'UNSUPPORTED_RESOURCE_TYPE', 'FORBIDDEN']);
 
 /**
  * `Reference.resource`: a relative reference resolves in the source its resource came from, an absolute one
@@ -72,6 +73,7 @@ async function resolve(reference: Record<string, unknown>, types: ReadonlySet<st
     case 'relative': {
       if (types && !types.has(parsed.resourceType)) return null; // decided before anything is read
       if (sourceId === undefined) throw new GatewayError('UNRESOLVABLE_REFERENCE', 'Cannot tell which source this reference belongs to');
+      requireAccess(ctx, parsed.resourceType, 'r');
       return ctx.loaders.resource.load(resourceKey(sourceId, parsed.resourceType, parsed.id, parsed.versionId));
     }
     case 'absolute':

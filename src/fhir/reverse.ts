@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess } from './access.ts';
 import { unsupportedParams } from '../sources/capabilities.ts';
 import { requireFilterSupport } from './source-choice.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
@@ -45,6 +46,7 @@ export async function reversePage(
   if (!origin || parent.id === undefined) {
     throw new GatewayError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`);
   }
+  requireAccess(ctx, resourceType, 's');
   checkSearchBounds(ctx, filters);
   // Validated as at the root (a source may ignore what it does not know): a `_sort` field that is no search parameter
   // of the type is an error, a code that no resource can have a warning.

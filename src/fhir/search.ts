@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { mayRead, requireAccess } from './access.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import type { SearchQuery } from '../sources/search-query.ts';
 import { searchScope } from './cursors.ts';
@@ -45,13 +46,15 @@ export async function searchPage(
   filters: SearchQuery,
   args: SearchArgs,
 ): Promise<ConnectionResult> {
+  requireAccess(ctx, resourceType, 's');
   checkSearchBounds(ctx, filters);
   const sort = parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
   checkTokenCodes(ctx, at, resourceType, filters);
   const sources = searchSourcesFor(ctx, at, resourceType, args.sourceId, filters);
   const count = pageSize(args._count, ctx, at);
   if (sources.length > 1) {
-    return federatedPage(ctx, at, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
+    const merged = await federatedPage(ctx, at, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
+    return { ...merged, included: visibleIncludes(ctx, merged.included) };
   }
   const source = sources[0]!;
   const scope = searchScope('page', resourceType, filters, source.id);
@@ -86,7 +89,7 @@ export async function searchPage(
     next: cursorOf(page.links.next),
     last: cursorOf(page.links.last),
     resources: page.resources,
-    included: page.included,
+    included: visibleIncludes(ctx, page.included),
   };
 }
 
@@ -98,4 +101,9 @@ function isSearchLink(link: string, resourceType: string): boolean {
 function offsetInLink(link: string): number | undefined {
   const m = /[?&](?:_offset|_getpagesoffset)=(\d+)/.exec(link);
   return m ? Number(m[1]) : undefined;
+}
+
+/** `_include`/`_revinclude` results of types the viewer may not read are left out (the page's own matches are not). */
+function visibleIncludes(ctx: FhirContext, included: readonly FhirResource[]): readonly FhirResource[] {
+  return ctx.viewer.kind === 'anonymous' ? included : included.filter((r) => mayRead(ctx, r.resourceType));
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { requireAccess } from './access.ts';
 import { shown } from '../errors/shown.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { WriteOptions } from '../sources/fhir-client.ts';
@@ -32,6 +33,7 @@ export async function createResource(
   resourceType: string,
   args: WriteArgs & { readonly res?: unknown; readonly ifNoneExist?: string | null | undefined },
 ): Promise<FhirResource> {
+  requireAccess(ctx, resourceType, 'c');
   const { id: _ignored, ...body } = resourceBody(args.res, resourceType);
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifNoneExistOption(args.ifNoneExist, ctx.limits.maxUrlLength) };
   const source = createTarget(ctx, resourceType, args.sourceId, 'create');
@@ -50,6 +52,7 @@ export async function updateResource(
   args: WriteArgs & { readonly id: string; readonly res?: unknown; readonly ifMatch?: string | null | undefined },
 ): Promise<FhirResource> {
   checkId(args.id);
+  requireAccess(ctx, resourceType, 'u');
   const body = resourceBody(args.res, resourceType);
   if (body.id !== undefined && body.id !== args.id) {
     throw new GatewayError('BAD_USER_INPUT', `res.id '${shown(String(body.id))}' differs from id '${args.id}'; leave it out or make them equal`);
@@ -68,6 +71,7 @@ export async function deleteResource(
   args: WriteArgs & { readonly id: string; readonly ifMatch?: string | null | undefined },
 ): Promise<DeletedResource> {
   checkId(args.id);
+  requireAccess(ctx, resourceType, 'd');
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
   const source = namedTarget(ctx, resourceType, args.sourceId);
   const result = await source.client.delete(resourceType, args.id, opts);
