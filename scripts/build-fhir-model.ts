@@ -246,6 +246,21 @@ function requiredValueSet(base: string, paths: readonly string[], elements: Read
   return bound.size === 1 ? [...bound][0] : undefined;
 }
 
+/**
+ * R4's Patient CompartmentDefinition: for each resource type in the compartment, the search parameters that link a
+ * resource to its patient (Observation: subject, performer). Types it lists without parameters are not in it.
+ */
+function patientCompartment(resourceSet: ReadonlySet<string>): Record<string, string[]> {
+  const definition = JSON.parse(readFileSync(join(getDataDir(), 'fhir', 'r4', 'compartmentdefinition-patient.json'), 'utf8')) as {
+    resource: Array<{ code: string; param?: string[] }>;
+  };
+  const out: Record<string, string[]> = {};
+  for (const r of [...definition.resource].sort((a, b) => a.code.localeCompare(b.code))) {
+    if (resourceSet.has(r.code) && r.param !== undefined && r.param.length > 0) out[r.code] = [...r.param];
+  }
+  return out;
+}
+
 export function buildFhirModel(): FhirModel {
   const typeDefs = readBundle<StructureDefinition>('profiles-types.json').filter((r) => r.resourceType === 'StructureDefinition');
   const resourceDefs = readBundle<StructureDefinition>('profiles-resources.json').filter(
@@ -301,6 +316,7 @@ export function buildFhirModel(): FhirModel {
   );
   return {
     fhirVersion: resourceDefs[0]?.fhirVersion ?? '4.0.1', resourceTypes, primitiveTypes, types: sortedTypes, searchParams, valueSets: sortedValueSets,
+    patientCompartment: patientCompartment(resourceSet),
   };
 }
 

@@ -15,6 +15,11 @@ export interface FhirModel {
   readonly searchParams: Readonly<Record<string, readonly SearchParamDef[]>>;
   /** The codes of the value sets token search parameters are bound to (`SearchParamDef.valueSet`), by canonical URL. */
   readonly valueSets: Readonly<Record<string, readonly string[]>>;
+  /**
+   * R4's Patient CompartmentDefinition: per resource type in the compartment, the search parameters linking a resource
+   * to its patient (Observation: ['subject', 'performer']; Patient: ['link'], the patient itself being the focus).
+   */
+  readonly patientCompartment: Readonly<Record<string, readonly string[]>>;
 }
 
 export type TypeKind = 'resource' | 'datatype' | 'backbone';
