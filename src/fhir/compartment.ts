@@ -1,0 +1,56 @@
+import type { FhirResource } from '../sources/fhir-types.ts';
+
+/** Where a resource type's compartment parameters point: their element paths (`subject`, `link.other`). */
+export type CompartmentPaths = (resourceType: string) => readonly string[] | undefined;
+
+/**
+ * The element paths of R4's Patient compartment per resource type, from the model: the paths of the search
+ * parameters its CompartmentDefinition names for the type (Observation: `subject`, `performer`).
+ */
+export function compartmentPaths(
+  compartment: Readonly<Record<string, readonly string[]>>,
+  paramPaths: (resourceType: string, code: string) => readonly string[] | undefined,
+): CompartmentPaths {
+  const cache = new Map<string, readonly string[] | undefined>();
+  return (resourceType) => {
+    if (!cache.has(resourceType)) {
+      const params = compartment[resourceType];
+      cache.set(resourceType, params === undefined ? undefined : Object.freeze(params.flatMap((code) => paramPaths(resourceType, code) ?? [])));
+    }
+    return cache.get(resourceType);
+  };
+}
+
+/**
+ * The ids of the Patients a resource belongs to by R4's Patient compartment, read from the resource itself: a Patient
+ * belongs to its own compartment; any other type to the Patients its compartment paths reference (`Patient/123`,
+ * relative or absolute, versioned or not). Undefined for a type outside the compartment (Practitioner, Organization...).
+ * References to other types at those paths (a performer that is a Practitioner) are not patients and are skipped.
+ */
+export function compartmentPatients(resource: FhirResource, paths: CompartmentPaths): string[] | undefined {
+  if (resource.resourceType === 'Patient') return resource.id === undefined ? [] : [resource.id];
+  const own = paths(resource.resourceType);
+  if (own === undefined) return undefined;
+  const ids = new Set<string>();
+  for (const path of own) {
+    for (const value of valuesAt(resource, path.split('.'))) {
+      const reference = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['reference'] : undefined;
+      const id = typeof reference === 'string' ? patientIdOf(reference) : undefined;
+      if (id !== undefined) ids.add(id);
+    }
+  }
+  return [...ids];
+}
+
+/** `Patient/123`, `Patient/123/_history/2`, `https://x/fhir/Patient/123` → `123`; anything else undefined. */
+export function patientIdOf(reference: string): string | undefined {
+  return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference)?.[1];
+}
+
+function valuesAt(node: unknown, segments: readonly string[]): unknown[] {
+  if (segments.length === 0) return Array.isArray(node) ? node : [node];
+  if (Array.isArray(node)) return node.flatMap((item) => valuesAt(item, segments));
+  if (typeof node !== 'object' || node === null) return [];
+  const next = (node as Record<string, unknown>)[segments[0]!];
+  return next === undefined ? [] : valuesAt(next, segments.slice(1));
+}
