@@ -22,11 +22,13 @@ export interface TokenVerifierDeps {
 }
 
 const INTROSPECTION_CACHE_MAX = 10_000;
+const VERIFIED_CACHE_MAX = 10_000;
 const INTROSPECTION_TTL_MAX_MS = 300_000;
 
 /**
  * SMART on FHIR resource-server token validation: JWTs verified against the issuer's JWKS (jwks-cache.ts) with `iss`,
- * `aud`, `exp` (required), `nbf` and the algorithm allow-list, `clockSkewS` of leeway; a token that is not a JWT goes
+ * `aud`, `exp` (required), `nbf` and the algorithm allow-list, `clockSkewS` of leeway, then remembered until they
+ * expire; a token that is not a JWT goes
  * to RFC 7662 introspection when it is configured (an active answer cached for at most the token's remaining life and
  * 5 minutes, keyed by the token's SHA-256, never the token).
  */
@@ -41,7 +43,25 @@ export function createTokenVerifier(auth: AuthConfig, deps: TokenVerifierDeps): 
   const keys: JWTVerifyGetKey = jwksCache(jwksUrl, { fetch: deps.fetch, now });
   const introspected = new Map<string, { viewer: TokenViewer; until: number }>();
 
+  // A JWT verified once is not verified again until it expires: its signature and claims cannot change, and the
+  // signature check (WebCrypto, on the thread pool) is most of the cost of a request with a token. Keyed by the
+  // SHA-256 of the expected audience and the token (never the token itself); bounded; expiry re-checked on every hit.
+  const verified = new Map<string, { viewer: TokenViewer; untilMs: number }>();
   const verifyJwt = async (token: string, audience: string): Promise<TokenViewer> => {
+    const key = createHash('sha256').update(audience).update('\n').update(token).digest('base64url');
+    const hit = verified.get(key);
+    if (hit !== undefined) {
+      if (now() < hit.untilMs) return hit.viewer;
+      verified.delete(key);
+      throw new AuthFailure('invalid_token', 'the token has expired (exp)');
+    }
+    const viewer = await verifyJwtSignature(token, audience);
+    if (verified.size >= VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(key, { viewer, untilMs: (viewer.expiresAt + auth.clockSkewS) * 1000 });
+    return viewer;
+  };
+
+  const verifyJwtSignature = async (token: string, audience: string): Promise<TokenViewer> => {
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: auth.issuer,

@@ -81,6 +81,18 @@ describe('JWT validation', () => {
     expect((await failure(strict, await issuer.sign({ exp: now - 30 }))).message).toMatch(/expired/);
   });
 
+  it('remembers a verified token until it expires (the same identity, no second signature check), and no longer', async () => {
+    let clock = Date.now();
+    const verifier = verifierFor(config({ clockSkewS: 0 }), () => clock);
+    const exp = Math.floor(clock / 1000) + 120;
+    const token = await issuer.sign({ exp, scope: 'user/*.rs' });
+    const first = await verifier.verify(token, AUD);
+    expect(await verifier.verify(token, AUD)).toBe(first);
+    expect((await failure(verifier, token, 'https://other.example.org/fhir')).message).toMatch(/not meant for this server/); // another audience is another check
+    clock = (exp + 1) * 1000;
+    expect((await failure(verifier, token)).message).toMatch(/expired/);
+  });
+
   it('checks the configured audience instead of the FHIR base URL when one is set', async () => {
     const verifier = verifierFor(config({ audience: 'https://gw.example.org/fhir' }));
     const token = await issuer.sign({ aud: 'https://gw.example.org/fhir' });
