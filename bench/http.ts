@@ -27,7 +27,8 @@ export interface GraphqlAnswer {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export function createClient(connections: number): BenchClient {
+/** `headers`: sent with every request (e.g. `authorization` for a gateway that validates tokens). */
+export function createClient(connections: number, headers: Readonly<Record<string, string>> = {}): BenchClient {
   const agent = new Agent({
     connections,
     keepAliveTimeout: 60_000,
@@ -39,12 +40,12 @@ export function createClient(connections: number): BenchClient {
     request(url, {
       dispatcher: agent,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
       body: JSON.stringify({ query }),
     });
   return {
     async getJson(url) {
-      const res = await request(url, { dispatcher: agent, headers: { accept: 'application/fhir+json' } });
+      const res = await request(url, { dispatcher: agent, headers: { accept: 'application/fhir+json', ...headers } });
       if (res.statusCode !== 200) {
         const text = await res.body.text();
         throw new Error(`GET ${url} -> ${res.statusCode}: ${text.slice(0, 200)}`);

@@ -14,6 +14,7 @@
 // BENCH_PEERS=0 skips it, BENCH_PEERS=only runs nothing else and writes .bench-out/peers.md): s3–s5 through the
 // gateway, Medplum's own GraphQL engine and the hand-written direct client, each a serving process whose CPU per
 // query is read from /proc.
+import { runAuthCost } from './auth-cost.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +92,24 @@ async function peersOnly(): Promise<number> {
   return 0;
 }
 
+/** BENCH_AUTH=only: the token-validation cost alone; the report goes to stdout and .bench-out/auth.md. */
+async function authOnly(): Promise<number> {
+  mkdirSync(settings.outDir, { recursive: true });
+  const header = [
+    `## Auth cost run of ${new Date().toISOString()} (BENCH_AUTH=only)`,
+    '',
+    `- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- checkout: ${describeCheckout(settings.root)}; load average at the start: ${loadAverage()}`,
+    '',
+  ].join('\n');
+  const report = header + '\n' + (await runAuthCost({ settings, log, track: (child) => void tracked.push(child) })) + `\n- load average at the end: ${loadAverage()}\n`;
+  process.stdout.write(report);
+  writeFileSync(join(settings.outDir, 'auth.md'), report);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.env['BENCH_AUTH'] === 'only') return authOnly();
   if (settings.peers.mode === 'only') return peersOnly();
   const started = performance.now();
   const currentAtStart = describeCheckout(settings.root);
