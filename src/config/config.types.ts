@@ -145,6 +145,28 @@ export interface IntrospectionConfig {
   readonly clientSecret: string;
 }
 
+/**
+ * Where the gateway keeps its own data (the audit trail, later the event log): a database URL. Embedded SQLite by
+ * default (a file, no server); PostgreSQL when several gateway replicas share it.
+ */
+export interface StorageConfig {
+  /**
+   * `postgres://user:password@host:port/database` (or `postgresql://`; `?schema=name` puts the tables in that schema,
+   * created if missing), `sqlite:PATH`, `file:PATH` (also `file:///absolute/path`), a plain file path, or `:memory:`.
+   * A relative path is relative to the working directory. Default `sqlite:./.gateway/gateway.db`. May hold a
+   * password: never log it as it is.
+   */
+  readonly url: string;
+}
+
+/** 'batched': audit records are written off the hot path, in batches, flushed on shutdown. 'strict': committed before the answer. */
+export type AuditDurability = 'batched' | 'strict';
+
+export interface AuditConfig {
+  /** How an audit record is written (default 'batched'). */
+  readonly durability: AuditDurability;
+}
+
 export interface DemoConfig {
   /** Number of synthetic patients in the embedded demo source (default 100). */
   readonly patients: number;
@@ -202,6 +224,15 @@ export interface Config {
   readonly auth: AuthConfig | null;
   /** `--insecure-no-auth`: allow running open on a host that is not loopback (default false). */
   readonly insecureNoAuth: boolean;
+  /**
+   * `--demo-auth`: the gateway serves a development issuer itself and validates its tokens (src/demo/demo-auth.ts;
+   * start-gateway.ts sets `auth` to it once the port is bound). Loopback hosts only, never with `auth` (default false).
+   */
+  readonly demoAuth: boolean;
+  /** The gateway's own database (file < DATABASE_URL < --database-url). */
+  readonly storage: StorageConfig;
+  /** The audit trail's settings (config file only). */
+  readonly audit: AuditConfig;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

@@ -1,4 +1,7 @@
-import type { CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel, SmartBackendAuthConfig } from './config.types.ts';
+import type {
+  AuditConfig, AuditDurability, CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel,
+  SmartBackendAuthConfig, StorageConfig,
+} from './config.types.ts';
 
 export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -60,6 +63,13 @@ export const DEFAULT_CAPABILITY_REFRESH_MS = 300_000;
 
 /** Defaults of the `auth` keys that have one (issuer has none; audience, jwksUri and introspection default to null). */
 export const DEFAULT_AUTH = Object.freeze({ clockSkewS: 60 });
+
+/** Embedded SQLite in the working directory: no server needed. */
+export const DEFAULT_STORAGE: StorageConfig = Object.freeze({ url: 'sqlite:./.gateway/gateway.db' });
+
+export const AUDIT_DURABILITIES: readonly AuditDurability[] = Object.freeze(['batched', 'strict']);
+
+export const DEFAULT_AUDIT: AuditConfig = Object.freeze({ durability: 'batched' });
 
 export interface IntRange {
   readonly min: number;

@@ -6,23 +6,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Config, CorsConfig, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig } from './config.types.ts';
+import type { Config, CorsConfig, DemoConfig, LimitsConfig, LoadConfigInput, LogLevel, SourceConfig, StorageConfig } from './config.types.ts';
 import type { Report } from './checks.ts';
 import type { FileLayer } from './validate-file.ts';
 import { ConfigError, HelpRequested } from './config-error.ts';
 import {
-  BOUNDS, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST,
-  DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE,
+  BOUNDS, DEFAULT_AUDIT, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL,
+  DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE, DEFAULT_STORAGE,
 } from './defaults.ts';
 import { checkHost, checkIdentifierSystem, checkLogLevel, checkOnOff, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
 import { checkCursorSecret, checkEnvFlag, checkOrigin, isLoopbackHost } from './access-checks.ts';
 import { parseArgs, usage } from './parse-args.ts';
 import { authOf, OPEN_ON_NETWORK } from './validate-auth.ts';
 import { emptyFileLayer, joinPath, validateConfigFile } from './validate-file.ts';
+import { checkDatabaseUrl } from './validate-storage.ts';
 
 export type {
-  AuthConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig, LimitsConfig, LoadConfigInput,
-  LogLevel, SmartBackendAuthConfig, SourceAuth, SourceConfig,
+  AuditConfig, AuditDurability, AuthConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig,
+  LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig, SourceAuth, SourceConfig, StorageConfig,
 } from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
 export { usage } from './parse-args.ts';
@@ -79,6 +80,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     logLevel: layerValue(envText(env, 'LOG_LEVEL'), (v) => checkLogLevel(v, at('LOG_LEVEL'), true)),
     cursorSecret: layerValue(envText(env, 'GATEWAY_CURSOR_SECRET'), (v) => checkCursorSecret(v, at('GATEWAY_CURSOR_SECRET'))),
     insecureNoAuth: layerValue(envText(env, 'GATEWAY_INSECURE_NO_AUTH'), (v) => checkEnvFlag(v, at('GATEWAY_INSECURE_NO_AUTH'))),
+    databaseUrl: layerValue(envText(env, 'DATABASE_URL'), (v) => checkDatabaseUrl(v, at('DATABASE_URL'))),
   };
   const fromCli = {
     host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
@@ -87,6 +89,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     writeSource: layerValue(cli.writeSource, (v) => checkSourceId(v, at('--write-source'))),
     introspection: layerValue(cli.introspection, (v) => checkOnOff(v, at('--introspection'))),
     publicBaseUrl: layerValue(cli.publicUrl, (v) => normaliseBaseUrl(v, at('--public-url'), '')),
+    databaseUrl: layerValue(cli.databaseUrl, (v) => checkDatabaseUrl(v, at('--database-url'))),
   };
   const host = fromCli.host ?? fromEnv.host ?? file.host ?? DEFAULT_HOST;
   const port = fromCli.port ?? fromEnv.port ?? file.port ?? DEFAULT_PORT;
@@ -110,6 +113,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     }
   }
   const demo: DemoConfig = { ...DEFAULT_DEMO, ...file.demo };
+  const storage: StorageConfig = { url: fromCli.databaseUrl ?? fromEnv.databaseUrl ?? file.storage.url ?? DEFAULT_STORAGE.url };
   const cors = corsOf(file, fileWhere, cli.corsOrigins ?? [], at);
 
   // --- sources: the file's, then the command line's ------------------------------------------
@@ -159,7 +163,10 @@ export function loadConfig(input: LoadConfigInput): Config {
   }, at);
   // Running open is for this machine only, unless asked for explicitly (auth set up with problems is reported above).
   const insecureNoAuth = cli.insecureNoAuth === true || fromEnv.insecureNoAuth === true;
-  if (!authRequested && !insecureNoAuth && !isLoopbackHost(host)) {
+  const demoAuth = cli.demoAuth === true;
+  if (demoAuth && authRequested) at('--demo-auth')('cannot be combined with a configured auth issuer: use one or the other');
+  if (demoAuth && !isLoopbackHost(host)) at('--demo-auth')(`is for trying SMART on this machine only: it needs a loopback host (got ${quote(host)})`);
+  if (!authRequested && !demoAuth && !insecureNoAuth && !isLoopbackHost(host)) {
     const hostWhere = fromCli.host !== undefined ? `--host ${host}`
       : fromEnv.host !== undefined ? `HOST=${host}`
       : file.host !== undefined ? `${fileWhere}: host ${quote(host)}`
@@ -189,6 +196,9 @@ export function loadConfig(input: LoadConfigInput): Config {
     cursorSecret: fromEnv.cursorSecret ?? file.cursorSecret?.value ?? null,
     auth,
     insecureNoAuth,
+    demoAuth,
+    storage,
+    audit: { ...DEFAULT_AUDIT, ...file.audit },
     configFile,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { suggest } from './checks.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_LOG_LEVEL, LOG_LEVELS } from './defaults.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_LOG_LEVEL, DEFAULT_STORAGE, LOG_LEVELS } from './defaults.ts';
 
 export interface CliSource {
   readonly id: string;
@@ -42,8 +42,12 @@ export interface CliValues {
   readonly authIssuer?: string;
   /** `--auth-audience URL` (the last one wins). */
   readonly authAudience?: string;
+  /** `--database-url URL` (the last one wins; checked by loadConfig). */
+  readonly databaseUrl?: string;
   /** `--insecure-no-auth`; present (true) only when given. */
   readonly insecureNoAuth?: true;
+  /** `--demo-auth`; present (true) only when given. */
+  readonly demoAuth?: true;
   readonly sources: readonly CliSource[];
   readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
@@ -69,6 +73,8 @@ const OPTIONS = {
   'auth-issuer': { type: 'string' },
   'auth-audience': { type: 'string' },
   'insecure-no-auth': { type: 'boolean' },
+  'demo-auth': { type: 'boolean' },
+  'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,7 +83,7 @@ type OptionName = keyof typeof OPTIONS;
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
   port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
   introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', 'auth-issuer': 'URL', 'auth-audience': 'URL',
-  'insecure-no-auth': '', help: '',
+  'insecure-no-auth': '', 'demo-auth': '', 'database-url': 'URL', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -115,6 +121,9 @@ Options:
       --auth-issuer URL     Accept only bearer tokens of this SMART on FHIR issuer (default: none, runs open)
       --auth-audience URL   Token audience required (default: the gateway's FHIR base URL as the client reached it)
       --insecure-no-auth    Allow running open (no auth) on a host that is not loopback (default: refused)
+      --demo-auth           Validate tokens of a development issuer served by the gateway itself (loopback
+                            only; make tokens with \`npm run token\`). Not with --auth-issuer.
+      --database-url URL    Gateway's own database: postgres://… or sqlite:PATH (default: ${DEFAULT_STORAGE.url})
   -h, --help                Show this help and exit
 
 Environment:
@@ -125,13 +134,14 @@ Environment:
   GATEWAY_AUTH_ISSUER       Same as --auth-issuer
   GATEWAY_AUTH_AUDIENCE     Same as --auth-audience
   GATEWAY_INSECURE_NO_AUTH  1 or true: same as --insecure-no-auth
+  DATABASE_URL              Same as --database-url
   NODE_ENV                  'production' turns on production behaviour
 
 Precedence: defaults < config file < environment < command line.
 Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
 bearer token or SMART Backend Services), limits, CORS credentials and max age, trusted proxies,
-capability refresh, GraphiQL, the demo data and auth's JWKS URL, clock skew and token introspection
-are set in the config file.
+capability refresh, GraphiQL, the demo data, auth's JWKS URL, clock skew and token introspection,
+and audit durability are set in the config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -142,6 +152,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const corsOrigins: CliCorsOrigin[] = [];
   let help = false;
   let insecureNoAuth = false;
+  let demoAuth = false;
 
   let rest = [...argv];
   // node's parseArgs in strict mode stops at the first problem; non-strict mode with tokens lets
@@ -168,6 +179,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (OPTIONS[name].type === 'boolean') {
         if (value !== undefined) problems.push(`${rawName}: takes no value`);
         else if (name === 'insecure-no-auth') insecureNoAuth = true;
+        else if (name === 'demo-auth') demoAuth = true;
         else help = true;
         continue;
       }
@@ -219,6 +231,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(single['auth-issuer'] !== undefined && { authIssuer: single['auth-issuer'] }),
     ...(single['auth-audience'] !== undefined && { authAudience: single['auth-audience'] }),
     ...(insecureNoAuth && { insecureNoAuth: true as const }),
+    ...(demoAuth && { demoAuth: true as const }),
+    ...(single['database-url'] !== undefined && { databaseUrl: single['database-url'] }),
   };
   return { values, problems };
 }

@@ -2,7 +2,7 @@
  * The config file's JSON -> a checked partial layer (sources complete, with defaults).
  * Format: schema/gateway-config.schema.json. Every problem is reported with its JSON path.
  */
-import type { CircuitBreakerConfig, DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig } from './config.types.ts';
+import type { AuditConfig, CircuitBreakerConfig, DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig, StorageConfig } from './config.types.ts';
 import type { IntRange } from './defaults.ts';
 import type { Report } from './checks.ts';
 import type { FileContext, PathReport } from './json-path.ts';
@@ -18,6 +18,7 @@ import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath } from './json
 import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.ts';
 import type { FileAuth } from './validate-auth.ts';
 import { AUTH_KEYS, INTROSPECTION_KEYS, readFileAuth } from './validate-auth.ts';
+import { AUDIT_KEYS, readFileAudit, readFileStorage, STORAGE_KEYS } from './validate-storage.ts';
 
 export { joinPath } from './json-path.ts';
 export type { FileCors, FileOrigin } from './validate-access.ts';
@@ -44,6 +45,9 @@ export interface FileLayer {
   cursorSecret?: { value: string; env: string };
   /** The file's `auth` section, when it has one (issuer and audience are overridden by loadConfig's other layers). */
   auth?: FileAuth;
+  /** The file's storage.url, when valid (overridden by DATABASE_URL and --database-url). */
+  storage: Partial<StorageConfig>;
+  audit: Partial<AuditConfig>;
   /** One entry per element of the file's `sources` array, in order, valid or not. */
   sources: FileSource[];
 }
@@ -60,7 +64,8 @@ export interface FileSource {
 
 const TOP_KEYS = [
   '$schema', 'host', 'port', 'logLevel', 'graphiql', 'introspection', 'capabilityRefreshMs', 'defaultWriteSource',
-  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'demo', 'limits', 'identity', 'sources',
+  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'storage', 'audit', 'demo', 'limits', 'identity',
+  'sources',
 ] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
@@ -83,6 +88,8 @@ export const FILE_KEYS = Object.freeze({
   smartBackend: SMART_BACKEND_KEYS,
   auth: AUTH_KEYS,
   introspection: INTROSPECTION_KEYS,
+  storage: STORAGE_KEYS,
+  audit: AUDIT_KEYS,
 });
 
 /** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
@@ -151,6 +158,8 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
     if (secret !== undefined) layer.cursorSecret = secret;
   }
   if (json.auth !== undefined) layer.auth = readFileAuth(json.auth, 'auth', ctx, report);
+  if (json.storage !== undefined) layer.storage = readFileStorage(json.storage, 'storage', report);
+  if (json.audit !== undefined) layer.audit = readFileAudit(json.audit, 'audit', report);
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
     layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);
@@ -176,7 +185,9 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
 }
 
 export function emptyFileLayer(): FileLayer {
-  return { patientIdentifierSystems: [], demo: {}, limits: {}, cors: { origins: [] }, trustedProxies: [], sources: [] };
+  return {
+    patientIdentifierSystems: [], demo: {}, limits: {}, cors: { origins: [] }, trustedProxies: [], storage: {}, audit: {}, sources: [],
+  };
 }
 
 function validateSource(raw: unknown, path: string, ctx: FileContext, outer: PathReport): FileSource {

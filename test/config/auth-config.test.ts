@@ -368,3 +368,12 @@ describe('auth in the result', () => {
     expect(load(['--auth-issuer', ISSUER]).auth).not.toBe(load(['--auth-issuer', ISSUER]).auth);
   });
 });
+
+describe('--demo-auth', () => {
+  it('is a flag, false by default, and refused with an auth issuer or on a host that is not loopback', () => {
+    expect(load([])).toMatchObject({ demoAuth: false });
+    expect(load(['--demo-auth'])).toMatchObject({ demoAuth: true, auth: null });
+    expect(() => load(['--demo-auth', '--auth-issuer', ISSUER])).toThrow(/--demo-auth: cannot be combined with a configured auth issuer/);
+    expect(() => load(['--demo-auth', '--host', '0.0.0.0', '--insecure-no-auth'])).toThrow(/--demo-auth: is for trying SMART on this machine only: it needs a loopback host/);
+  });
+});

@@ -30,6 +30,9 @@ describe('loadConfig defaults', () => {
       cursorSecret: null,
       auth: null,
       insecureNoAuth: false,
+      demoAuth: false,
+      storage: { url: 'sqlite:./.gateway/gateway.db' },
+      audit: { durability: 'batched' },
       configFile: null,
     });
   });

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import {
-  BOUNDS, DEFAULT_AUTH, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
-  DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, LOG_LEVELS, SMART_ALGORITHMS,
+  AUDIT_DURABILITIES, BOUNDS, DEFAULT_AUDIT, DEFAULT_AUTH, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL, DEFAULT_HOST, DEFAULT_IDENTITY,
+  DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SMART_BACKEND, DEFAULT_SOURCE, DEFAULT_STORAGE, LOG_LEVELS, SMART_ALGORITHMS,
 } from '../../src/config/defaults.ts';
 import { SOURCE_ID } from '../../src/config/checks.ts';
 import { FILE_KEYS } from '../../src/config/validate-file.ts';
@@ -78,7 +78,11 @@ describe('schema/gateway-config.schema.json', () => {
     expect(Object.keys(propertiesOf(defs.smartBackend ?? {})).sort()).toEqual([...FILE_KEYS.smartBackend].sort());
     expect(Object.keys(propertiesOf(defs.auth ?? {})).sort()).toEqual([...FILE_KEYS.auth].sort());
     expect(Object.keys(propertiesOf(defs.introspection ?? {})).sort()).toEqual([...FILE_KEYS.introspection].sort());
+    expect(Object.keys(propertiesOf(defs.storage ?? {})).sort()).toEqual([...FILE_KEYS.storage].sort());
+    expect(Object.keys(propertiesOf(defs.audit ?? {})).sort()).toEqual([...FILE_KEYS.audit].sort());
     expect(top().auth?.$ref).toBe('#/$defs/auth');
+    expect(top().storage?.$ref).toBe('#/$defs/storage');
+    expect(top().audit?.$ref).toBe('#/$defs/audit');
     expect(defs.source?.required).toEqual(['id', 'baseUrl']);
     // the issuer may come from GATEWAY_AUTH_ISSUER / --auth-issuer instead
     expect(defs.auth?.required).toBeUndefined();
@@ -133,6 +137,39 @@ describe('schema/gateway-config.schema.json', () => {
     expect(auth.audience?.pattern).toBe(auth.jwksUri?.pattern);
     expect(introspection.clientSecretEnv?.pattern).toBe(propertiesOf(defs.source ?? {}).bearerTokenEnv?.pattern);
     expect(introspection.clientId?.maxLength).toBe(256);
+    const storage = propertiesOf(defs.storage ?? {});
+    expect(storage.url?.default).toBe(DEFAULT_STORAGE.url);
+    expect(storage.url?.type).toBe('string');
+    const audit = propertiesOf(defs.audit ?? {});
+    expect(audit.durability?.default).toBe(DEFAULT_AUDIT.durability);
+    expect(audit.durability?.enum).toEqual(AUDIT_DURABILITIES);
+  });
+
+  it('names environment variables only by their names (no pattern pasted into a description)', () => {
+    for (const name of ['GATEWAY_AUTH_ISSUER', 'GATEWAY_AUTH_AUDIENCE', 'DATABASE_URL']) expect(schemaText).toContain(name);
+    expect(schemaText).not.toMatch(/[A-Z]_\^/);
+  });
+
+  it('its storage.url pattern accepts what loadConfig accepts and refuses what it refuses', () => {
+    const pattern = new RegExp(String(propertiesOf(defs.storage ?? {}).url?.pattern));
+    const accepts = (url: string): boolean => {
+      try {
+        loadConfig({ argv: ['--database-url', url], env: {} });
+        return true;
+      } catch (error) {
+        if (error instanceof ConfigError) return false;
+        throw error;
+      }
+    };
+    const urls = [
+      'postgres://gw:pw@db.example:5432/gateway', 'postgresql://localhost/gw?schema=gw_1&sslmode=require', 'POSTGRES://h/db', 'postgres:///gw',
+      'sqlite:./.gateway/gateway.db', 'sqlite:/var/lib/gw.db', 'SQLite:gw.db', 'sqlite::memory:', 'file:./gw.db', 'file:///var/lib/gw.db',
+      'file://localhost/var/lib/gw.db', 'gw.db', './data/gw.db', '/var/lib/gw.db', ':memory:',
+      '', ' gw.db', 'gw.db ', 'gw\u0000.db', 'gw\n.db', 'sqlite:', 'file:', 'sqlite://gw.db', 'sqlite:///gw.db', 'file://host/gw.db',
+      'mysql://root@localhost/gw', 'redis://localhost', 'http://db.example/gw', 'c:gw.db',
+    ];
+    for (const url of urls) expect(pattern.test(url), JSON.stringify(url)).toBe(accepts(url));
+    expect(urls.filter(accepts)).toHaveLength(15);
   });
 
   it('its auth URL patterns accept what loadConfig accepts and refuse what it refuses (https unless loopback)', () => {
