@@ -1,3 +1,4 @@
+import type { Plugin } from 'graphql-yoga';
 import { issuerMetadata } from './auth/issuer-metadata.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import { createServer, type Server } from 'node:http';
@@ -36,6 +37,8 @@ export interface AppOptions {
   readonly server?: Server;
   /** How the gateway reads its authorization server (metadata, JWKS, introspection); default the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Public routes served before authentication (start-gateway.ts: the `--demo-auth` development issuer). */
+  readonly publicRoutes?: readonly Plugin[];
 }
 
 /** The token verifier and the issuer's metadata when `auth` is configured. */
@@ -126,6 +129,7 @@ export function createApp(
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
     auth: authOf(config, options.fetch),
+    ...(options.publicRoutes ? { publicRoutes: options.publicRoutes } : {}),
   });
   const server = options.server ?? createServer();
   server.on('request', guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it

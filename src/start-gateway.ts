@@ -8,7 +8,8 @@
  * start-up wait, and are answered by the pipeline once it exists.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createLogger, type YogaLogger } from 'graphql-yoga';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Plugin, type YogaLogger } from 'graphql-yoga';
 import { createApp, type App } from './app.ts';
 import { ConfigError, HelpRequested, loadConfig, type Config } from './config/load-config.ts';
 
@@ -25,6 +26,8 @@ export interface StartGatewayInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Default: yoga's console logger at the configured level. */
   readonly logger?: YogaLogger;
+  /** Where `--demo-auth` keeps its signing key (default `.gateway/demo-auth-key.json` in the working directory). */
+  readonly demoAuthKeyFile?: string;
 }
 
 export interface RunningGateway {
@@ -69,7 +72,17 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
       config = demo.config;
       logger.info(`No source configured: ${demo.description}. Use --source ID=BASE_URL for real servers.`);
     }
-    const app = createApp(config, logger, { server });
+    let publicRoutes: Plugin[] = [];
+    if (config.demoAuth) {
+      const { port } = server.address() as AddressInfo;
+      const root = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      const { demoAuthKey, useDemoAuth, DEMO_AUTH_PATH } = await import('./demo/demo-auth.ts');
+      const issuer = `${root}${DEMO_AUTH_PATH}`;
+      publicRoutes = [useDemoAuth(await demoAuthKey(input.demoAuthKeyFile), issuer)];
+      config = { ...config, auth: { issuer, audience: null, jwksUri: null, clockSkewS: 60, introspection: null } };
+      logger.info(`--demo-auth: development issuer at ${issuer} (loopback only, never for production); make a token with \`npm run token -- --scope "user/*.rs"\``);
+    }
+    const app = createApp(config, logger, { server, publicRoutes });
     if (config.auth === null) {
       logger.warn(
         'No auth configured: the gateway runs OPEN — whoever reaches it reads and writes every patient of every source. ' +

@@ -1,4 +1,4 @@
-import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config/config.types.ts';
 import type { CursorCodec } from '../fhir/cursors.ts';
@@ -53,6 +53,8 @@ export interface PipelineDeps {
   readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
   /** SMART on FHIR token validation and the issuer's metadata; null when config.auth is null (the gateway runs open). */
   readonly auth: { readonly verifier: TokenVerifier; readonly metadata: IssuerMetadataSource } | null;
+  /** Public routes served before authentication: the development issuer of `--demo-auth` (src/demo/demo-auth.ts). */
+  readonly publicRoutes?: readonly Plugin[];
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, FhirContext>;
@@ -81,6 +83,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
     maxJsonDepth: config.limits.maxJsonDepth,
     publicRoot: publicRootOf,
     context: contextOf,
+    smart: deps.auth?.metadata ?? null,
   };
   return createYoga<Record<string, unknown>, FhirContext>({
     schema: deps.schema,
@@ -106,6 +109,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useCors(config.cors),
       usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),
       useBodyLimit(config.limits.maxBodyBytes),
+      ...(deps.publicRoutes ?? []),
       useSmartConfiguration({ auth: config.auth, metadata: deps.auth?.metadata ?? null, fhirBasePath: FHIR_BASE_PATH, log }),
       ...(config.auth !== null && deps.auth !== null
         ? [useAuth({ auth: config.auth, verifier: deps.auth.verifier, graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log })]

@@ -122,6 +122,17 @@ describe('public routes', () => {
     }
   });
 
+  it('the CapabilityStatement declares the SMART service and the authorization server\'s endpoints (oauth-uris)', async () => {
+    const statement = (await (await f.fetch('/fhir/metadata', { headers: { accept: 'application/fhir+json' } })).json()) as any;
+    const security = statement.rest[0].security;
+    expect(security.service[0].coding[0]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' });
+    const uris = security.extension.find((e: any) => e.url === 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');
+    expect(uris.extension).toEqual(expect.arrayContaining([
+      { url: 'authorize', valueUri: `${issuer.issuer}/authorize` },
+      { url: 'token', valueUri: `${issuer.issuer}/token` },
+    ]));
+  });
+
   it('serves the SMART configuration at both well-known URLs, readable from any origin, with what SMART 2.2 requires', async () => {
     for (const path of ['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
       const res = await f.fetch(path, { headers: { origin: 'https://app.example.org' } });

@@ -28,6 +28,11 @@ export interface FhirRestDeps {
   readonly publicRoot: (request: Request, url?: URL) => string;
   /** The request's FhirContext, built as for every route (request-context.ts). */
   readonly context: (request: Request) => FhirContext;
+  /**
+   * With SMART authorization configured: the authorization server's metadata, for the CapabilityStatement's
+   * `rest.security` (the SMART service and its oauth-uris); null without auth.
+   */
+  readonly smart: (() => Promise<Readonly<Record<string, unknown>>>) | null;
 }
 
 /** One REST request being answered. */

@@ -15,7 +15,7 @@ const GRAPHQL = { name: 'graphql', definition: 'http://hl7.org/fhir/OperationDef
  * `[base]/{sourceId}/metadata`, of that one source): per resource type the interactions the shim can forward that
  * some source declares, the search parameters and includes of all of them, and `$graphql` at system and instance level.
  */
-export function metadata(call: RestCall): Response {
+export async function metadata(call: RestCall): Promise<Response> {
   const sources = call.sourceId !== undefined ? [call.ctx.sources.get(call.sourceId)!] : [...call.ctx.sources.all()];
   const types = new Map<string, DeclaredResource[]>();
   /** What the defaultWriteSource declares per type it serves (creates naming no source go there). */
@@ -51,10 +51,34 @@ export function metadata(call: RestCall): Response {
         ...(resource.length > 0 ? { resource } : {}),
         interaction: [{ code: 'batch' }, { code: 'transaction' }],
         operation: [GRAPHQL],
+        ...(call.deps.smart !== null ? { security: await smartSecurity(call.deps.smart) } : {}),
       },
     ],
   };
   return fhirResponse(call.fetchAPI, 200, statement);
+}
+
+/**
+ * `rest.security` of a gateway with SMART authorization: the SMART-on-FHIR service and, as SMART App Launch's
+ * oauth-uris extension, the authorization server's endpoints (left out when its metadata cannot be read right now;
+ * /.well-known/smart-configuration is the primary discovery document).
+ */
+async function smartSecurity(smart: () => Promise<Readonly<Record<string, unknown>>>): Promise<object> {
+  const issuer = await smart().catch(() => undefined);
+  const uris = (['authorize', 'token', 'register', 'manage', 'introspect', 'revoke'] as const).flatMap((url) => {
+    const key = { authorize: 'authorization_endpoint', token: 'token_endpoint', register: 'registration_endpoint',
+      manage: 'management_endpoint', introspect: 'introspection_endpoint', revoke: 'revocation_endpoint' }[url];
+    const value = issuer?.[key];
+    return typeof value === 'string' ? [{ url, valueUri: value }] : [];
+  });
+  return {
+    cors: true,
+    service: [{
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+      text: 'OAuth2 bearer tokens of the SMART App Launch profile (see /.well-known/smart-configuration)',
+    }],
+    ...(uris.length > 0 ? { extension: [{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: uris }] } : {}),
+  };
 }
 
 function servedTypes(source: Source): Iterable<string> {
