@@ -117,7 +117,19 @@ async function prepareSchema(pool: Pool, schema: string | undefined): Promise<st
 async function migrated(db: Db, options: MigrateOptions, secrets: readonly string[]): Promise<Db> {
   const where = `cannot migrate the ${db.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} database ${db.location}`;
   try {
-    await step(where, secrets, () => migrateToLatest(db.kysely as Kysely<unknown>, options));
+    // kysely's migrator looks for its table through PostgreSQL's catalog of every schema; a schema another client
+    // drops meanwhile (another gateway's, or a test's) fails that look-up with 'schema "x" does not exist'. Not ours:
+    // look again (a few times) instead of failing the start.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await step(where, secrets, () => migrateToLatest(db.kysely as Kysely<unknown>, options));
+        break;
+      } catch (error) {
+        const other = /schema "([^"]+)" does not exist/.exec((error as Error).message)?.[1];
+        if (db.dialect !== 'postgres' || other === undefined || other === options.migrationTableSchema || attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
+    }
   } catch (error) {
     await db.close().catch(() => {});
     throw error;

@@ -26,13 +26,32 @@ export function openNodeSqlite(path: string): SqliteDatabase {
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {
-    if (!memory) db.exec('PRAGMA journal_mode = WAL');
+    if (!memory) whileBusy(() => db.exec('PRAGMA journal_mode = WAL'));
     db.exec('PRAGMA foreign_keys = ON');
   } catch (error) {
     db.close();
     throw error;
   }
   return new NodeSqliteDatabase(db);
+}
+
+/**
+ * Runs `step` again while SQLite answers "database is locked": switching a new file to WAL needs an exclusive lock,
+ * and SQLite does not call the busy handler for it, so processes opening one new file at once would fail at once.
+ * Retries every 10 ms for at most the busy timeout (the wait blocks, as the open itself is synchronous).
+ */
+function whileBusy(step: () => void): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      step();
+      return;
+    } catch (error) {
+      if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message) || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 class NodeSqliteDatabase implements SqliteDatabase {
