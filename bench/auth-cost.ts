@@ -1,9 +1,11 @@
-// BENCH_AUTH=only: what SMART token validation costs per request. Two gateways over one upstream, started alike,
+// BENCH_AUTH=only: what SMART token validation and the audit trail's durability cost per request. Two gateways over one upstream, started alike,
 // one open and one with --auth-issuer pointing at a loopback issuer served by this process (an ES256 key made with
 // jose, its OpenID metadata and JWKS). The same scenarios run through both in interleaved rounds (before-after.ts),
 // the authenticated side sending a valid bearer token with `user/*.rs`: the JWKS is fetched once and cached, so the
 // difference is the per-request cost of checking the token (signature, claims) and deciding scopes.
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAfterTable, runInterleaved, type BeforeAfterPair } from './before-after.ts';
@@ -41,12 +43,24 @@ export async function runAuthCost({ settings, log, track }: AuthCostDeps): Promi
 
   const upstream = await startUpstream(settings.root, settings.nodeBin, { patients: settings.patients, seed: settings.seed, latencyMs: 0 });
   track(upstream);
-  const open = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags });
+  // Each gateway its own audit database (a fresh SQLite file): batched for the open one and the token one, strict for a third.
+  const dbOf = (name: string) => {
+    const file = join(settings.outDir, `audit-${name}.db`);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    return ['--database-url', `sqlite:${file}`];
+  };
+  const strictConfig = join(settings.outDir, 'gateway-audit-strict.json');
+  writeFileSync(strictConfig, JSON.stringify({ audit: { durability: 'strict' } }) + '\n');
+  const open = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags, args: dbOf('open') });
   track(open);
-  const secured = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags, args: ['--auth-issuer', issuerUrl] });
+  const secured = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, { nodeFlags: settings.gatewayNodeFlags, args: ['--auth-issuer', issuerUrl, ...dbOf('batched')] });
   track(secured);
-  await Promise.all([waitReady(open.url), waitReady(secured.url)]);
-  log(`auth cost: open gateway ${open.url}, with --auth-issuer ${secured.url}, issuer ${issuerUrl}`);
+  const strict = await startGateway(settings.root, settings.nodeBin, upstream.baseUrl, {
+    nodeFlags: settings.gatewayNodeFlags, args: ['--auth-issuer', issuerUrl, '--config', strictConfig, ...dbOf('strict')],
+  });
+  track(strict);
+  await Promise.all([waitReady(open.url), waitReady(secured.url), waitReady(strict.url)]);
+  log(`auth cost: open gateway ${open.url}, with --auth-issuer ${secured.url} (audit batched) and ${strict.url} (audit strict), issuer ${issuerUrl}`);
 
   const now = Math.floor(Date.now() / 1000);
   const token = await new SignJWT({ scope: 'user/*.rs', client_id: 'bench' })
@@ -55,7 +69,13 @@ export async function runAuthCost({ settings, log, track }: AuthCostDeps): Promi
     .sign(privateKey);
   const openClient = createClient(settings.clientConnections);
   const tokenClient = createClient(settings.clientConnections, { authorization: `Bearer ${token}` });
+  const strictToken = await new SignJWT({ scope: 'user/*.rs', client_id: 'bench' })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+    .setIssuer(issuerUrl).setAudience(`${strict.url}/fhir`).setSubject('bench').setIssuedAt(now).setExpirationTime(now + 3600)
+    .sign(privateKey);
+  const strictClient = createClient(settings.clientConnections, { authorization: `Bearer ${strictToken}` });
   const pairs: BeforeAfterPair[] = [];
+  const strictPairs: BeforeAfterPair[] = [];
   const counter = { reset: () => upstream.reset(), count: () => upstream.count() };
   try {
     for (const scenario of SCENARIOS.filter((s) => s.id === 's1' || s.id === 's5')) {
@@ -73,11 +93,23 @@ export async function runAuthCost({ settings, log, track }: AuthCostDeps): Promi
           counter,
         );
         pairs.push({ route: 'GraphQL', current, baseline });
+        const [strictRow, batchedRow] = await runInterleaved(
+          [
+            { mode: 'audit strict', op: () => strictClient.graphql(`${strict.url}/graphql`, scenario.query) },
+            { mode: 'audit batched', op: () => tokenClient.graphql(`${secured.url}/graphql`, scenario.query) },
+          ],
+          { latencyMs: 0, scenario, concurrency },
+          settings.bounds,
+          settings.quick ? 2 : ROUNDS,
+          strictPairs.length % 2 === 1,
+          counter,
+        );
+        strictPairs.push({ route: 'GraphQL', current: strictRow, baseline: batchedRow });
         log(`auth cost ${scenario.id} c${concurrency}: done`);
       }
     }
   } finally {
-    await Promise.all([openClient.close(), tokenClient.close()]);
+    await Promise.all([openClient.close(), tokenClient.close(), strictClient.close()]);
   }
   return [
     '### Token validation cost (BENCH_AUTH=only)',
@@ -87,6 +119,14 @@ export async function runAuthCost({ settings, log, track }: AuthCostDeps): Promi
       `JWKS fetches during the run: ${jwksFetches} (the key set is cached).`,
     '',
     beforeAfterTable(pairs),
+    '',
+    '### Audit durability: batched → strict (both with token validation)',
+    '',
+    'The same token-validating gateway with the audit trail `batched` (written off the request path within 250 ms) as "baseline" and ' +
+      '`strict` (each answer waits for its events to be committed to its SQLite file) as "current". Every gateway writes its audit trail: ' +
+      'the table above compares two gateways that both audit.',
+    '',
+    beforeAfterTable(strictPairs),
     '',
   ].join('\n');
 }

@@ -1,3 +1,6 @@
+import { createAuditWriter, type AuditWriter } from './audit/audit-writer.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { compartmentPaths } from './fhir/compartment.ts';
 import type { Plugin } from 'graphql-yoga';
 import { issuerMetadata } from './auth/issuer-metadata.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
@@ -39,6 +42,19 @@ export interface AppOptions {
   readonly fetch?: typeof fetch;
   /** Public routes served before authentication (start-gateway.ts: the `--demo-auth` development issuer). */
   readonly publicRoutes?: readonly Plugin[];
+}
+
+/**
+ * The audit trail's writer over the configured database (opened now; the migrations run before the first write).
+ * A database that cannot be opened is logged; batched events then wait (bounded) and strict requests answer 503.
+ */
+function auditOf(config: Config, log: (level: 'info' | 'warn' | 'error', message: string) => void): { db: Promise<Db>; writer: AuditWriter } {
+  const db = openDatabase(config.storage.url);
+  db.then(
+    (d) => log('info', `audit trail: ${d.dialect} database ${d.location} (${config.audit.durability})`),
+    (error: Error) => log('error', `audit trail: the database could not be opened: ${error.message}`),
+  );
+  return { db, writer: createAuditWriter(db, { durability: config.audit.durability, log }) };
 }
 
 /** The token verifier and the issuer's metadata when `auth` is configured. */
@@ -116,12 +132,14 @@ export function createApp(
   const whenReady = () => (readiness ??= Promise.all(sources.map((s, i) => probe(s, config.sources[i]!))).then(() => undefined));
 
   const resourceTypes = new Set(model.resourceTypes);
+  const params = searchParamIndex(model);
+  const audit = auditOf(config, (level, message) => logger[level](message));
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
   const yoga = createGatewayYoga({
     schema,
     config,
     sources: registry,
-    searchParams: searchParamIndex(model),
+    searchParams: params,
     cursors: new CursorCodec(config.cursorSecret),
     logger,
     isReady,
@@ -129,6 +147,7 @@ export function createApp(
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
     auth: authOf(config, options.fetch),
+    audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartmentPaths(model.patientCompartment, (type, code) => params(type, code)?.paths) },
     ...(options.publicRoutes ? { publicRoutes: options.publicRoutes } : {}),
   });
   const server = options.server ?? createServer();
@@ -159,7 +178,7 @@ export function createApp(
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([...upstreams.map((u) => u.close()), closeFhirpath()]);
+      await Promise.all([...upstreams.map((u) => u.close()), closeFhirpath(), audit.writer.close()]); // the audit trail is flushed
     },
   };
 }

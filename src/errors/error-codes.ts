@@ -52,6 +52,8 @@ const TABLE = {
   UPSTREAM_AUTH_FAILED: { status: 502, issue: 'security' },
   /** The gateway cannot check bearer tokens (the issuer's keys or introspection endpoint unreachable). */
   AUTH_UNAVAILABLE: { status: 503, issue: 'transient' },
+  /** Strict audit durability: the request's audit events could not be committed, so the answer is withheld. */
+  AUDIT_UNAVAILABLE: { status: 503, issue: 'transient' },
   // --- the gateway itself --------------------------------------------------------------------------------
   INTERNAL_SERVER_ERROR: { status: 500, issue: 'exception' },
 } as const satisfies Record<string, { status: number; issue: string }>;

@@ -79,6 +79,7 @@ export function requireAccess(ctx: FhirContext, resourceType: string, interactio
   const grants = grantsFor(viewer, resourceType, interaction);
   if (grants.some((g) => g.context !== 'patient' && g.filters.length === 0)) return;
   const what = `${VERB[interaction]} ${resourceType}`;
+  ctx.trail.deny(resourceType, VERB[interaction]);
   if (grants.length === 0) {
     throw new GatewayError('FORBIDDEN', `The access token grants no ${what}: a scope such as user/${resourceType}.${interaction === 'c' || interaction === 'u' || interaction === 'd' ? interaction : 'rs'} is needed`, {
       details: { resourceType, interaction: VERB[interaction] },
@@ -93,10 +94,7 @@ export function requireAccess(ctx: FhirContext, resourceType: string, interactio
 
 /** requireAccess as a test: may this viewer read resources of this type (e.g. an `_include`d one)? */
 export function mayRead(ctx: FhirContext, resourceType: string): boolean {
-  try {
-    requireAccess(ctx, resourceType, 'r');
-    return true;
-  } catch {
-    return false;
-  }
+  const viewer = ctx.viewer;
+  if (viewer.kind === 'anonymous') return true;
+  return grantsFor(viewer, resourceType, 'r').some((g) => g.context !== 'patient' && g.filters.length === 0);
 }

@@ -1,4 +1,5 @@
 import type { LimitsConfig } from '../config/config.types.ts';
+import type { AccessTrail } from './access-trail.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { CallOptions } from '../sources/fhir-client.ts';
@@ -53,6 +54,8 @@ export interface FhirContext {
   readonly call: CallOptions;
   readonly warnings: FhirWarning[];
   readonly partialFailures: PartialFailure[];
+  /** What the request read, wrote and was refused, for the audit trail (access-trail.ts). */
+  readonly trail: AccessTrail;
 }
 
 /** The path as an array (`['PatientList', 0, 'name']`); `[]` for the root. */

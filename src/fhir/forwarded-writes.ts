@@ -59,7 +59,11 @@ export async function forwardWrite(ctx: FhirContext, write: ForwardedWrite): Pro
     { method: write.method, path, ...(write.body !== undefined ? { body: write.body } : {}), headers },
     ctx.call,
   );
-  return answerOf(source, response);
+  const answer = answerOf(source, response);
+  const body = answer.body as FhirResource | undefined;
+  const written = body?.resourceType === write.resourceType ? body : write.resource !== undefined ? (write.resource as FhirResource) : { resourceType: write.resourceType, ...(write.id !== undefined ? { id: write.id } : {}) };
+  if (response.status < 400) ctx.trail.record(write.method === 'POST' ? 'C' : write.method === 'DELETE' ? 'D' : 'U', [written], source.id);
+  return answer;
 }
 
 /** A batch or transaction Bundle, whole to one source (source-choice.ts batchTarget). */
@@ -82,6 +86,8 @@ export async function forwardBatch(
   if (body?.['resourceType'] !== 'Bundle') {
     throw new UpstreamError(`Source '${source.id}' answered a ${type} without a Bundle`, { code: 'UPSTREAM_BAD_RESPONSE', sourceId: source.id, upstreamStatus: response.status });
   }
+  const answered = Array.isArray(body['entry']) ? (body['entry'] as Array<{ resource?: FhirResource }>) : [];
+  ctx.trail.record('E', answered.map((e) => (e !== null && typeof e === 'object' ? e.resource : undefined)), source.id);
   return { source, status: response.status, bundle: body };
 }
 

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
 import { requireAccess } from './access.ts';
 import type { Source } from '../sources/source-registry.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
@@ -52,13 +53,20 @@ export async function history(ctx: FhirContext, request: HistoryRequest): Promis
   } else if (id !== undefined) {
     const sources = sourcesFor(ctx, resourceType, request.sourceId);
     const found = await findOne(ctx, undefined, resourceType, id, sources, (s) => s.client.exchange({ method: 'GET', path: own + query }, ctx.call));
-    return bundleOf(found.source, own, found.value.body, found.value.status);
+    return recorded(ctx, bundleOf(found.source, own, found.value.body, found.value.status));
   } else {
     source = soleSource(ctx, resourceType, request.sourceId, 'ask one for its history', `${resourceType}/_history`);
     path = own + query;
   }
   const response = await source.client.exchange({ method: 'GET', path }, ctx.call);
-  return bundleOf(source, own, response.body, response.status);
+  return recorded(ctx, bundleOf(source, own, response.body, response.status));
+}
+
+/** The versions a history page shows are read accesses of the audit trail. */
+function recorded(ctx: FhirContext, page: HistoryPage): HistoryPage {
+  const entries = Array.isArray(page.bundle['entry']) ? (page.bundle['entry'] as Array<{ resource?: FhirResource }>) : [];
+  ctx.trail.record('R', entries.map((e) => (e !== null && typeof e === 'object' ? e.resource : undefined)), page.source.id);
+  return page;
 }
 
 /**

@@ -65,6 +65,7 @@ export async function readById(
   requireAccess(ctx, resourceType, 'r');
   const sources = sourcesFor(ctx, resourceType, sourceId);
   const found = await findOne(ctx, at, resourceType, id, sources, (s) => ctx.loaders.resource.load(resourceKey(s.id, resourceType, id)));
+  ctx.trail.record('R', [found.value], found.source.id);
   return found.value;
 }
 
@@ -115,6 +116,7 @@ export async function readInstance(ctx: FhirContext, request: InstanceReadReques
   if (request.ifNoneMatch !== undefined && validators.etag !== undefined && etagListMatches(request.ifNoneMatch, validators.etag)) {
     return { source, status: 304, resource: undefined, ...validators };
   }
+  ctx.trail.record('R', [resource], source.id);
   return { source, status: 200, resource, ...validators };
 }
 

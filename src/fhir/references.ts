@@ -34,7 +34,9 @@ const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_U
 export async function resolveReference(ctx: FhirContext, reference: Record<string, unknown>, args: ReferenceArgs): Promise<FhirResource | null> {
   const types = args.type === null || args.type === undefined ? undefined : new Set(typeof args.type === 'string' ? [args.type] : args.type);
   try {
-    return await resolve(reference, types, ctx);
+    const resource = await resolve(reference, types, ctx);
+    ctx.trail.record('R', [resource], originOf(resource ?? {})?.sourceId);
+    return resource;
   } catch (error) {
     if (args.optional && error instanceof GatewayError && UNRESOLVABLE.has(error.code)) return null;
     throw error;

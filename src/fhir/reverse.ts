@@ -78,6 +78,7 @@ export async function reversePage(
   const loaded = await ctx.loaders.reverse.load({ sourceId: origin.sourceId, resourceType, param, target, query: filters });
   const all = typeof args.fhirpath === 'string' ? await filterByFhirpath(loaded, args.fhirpath, { budget: fhirpathBudgetFor(ctx) }) : loaded;
   const page = all.slice(offset, offset + count);
+  ctx.trail.record('R', page, origin.sourceId);
   const cursorAt = (o: number) => ctx.cursors.encode(scopeOf(), { o });
   const lastOffset = all.length === 0 ? 0 : Math.floor((all.length - 1) / Math.max(count, 1)) * count;
   return {

@@ -17,6 +17,7 @@ export async function sameAs(ctx: FhirContext, at: ResultPath | undefined, patie
   if (identifiers.length === 0) return [];
   const { matches, failures } = await ctx.loaders.sameAs.load({ sourceId: origin.sourceId, id: patient.id, identifiers });
   for (const f of failures) reportPartialFailure(ctx, at, f.error, f.sourceId);
+  ctx.trail.record('R', matches);
   for (const m of matches) {
     const sourceId = originOf(m)?.sourceId;
     if (sourceId !== undefined) ctx.loaders.prime(sourceId, [m]);

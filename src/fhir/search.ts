@@ -54,7 +54,9 @@ export async function searchPage(
   const count = pageSize(args._count, ctx, at);
   if (sources.length > 1) {
     const merged = await federatedPage(ctx, at, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
-    return { ...merged, included: visibleIncludes(ctx, merged.included) };
+    const result = { ...merged, included: visibleIncludes(ctx, merged.included) };
+    ctx.trail.record('R', [...result.resources, ...result.included]);
+    return result;
   }
   const source = sources[0]!;
   const scope = searchScope('page', resourceType, filters, source.id);
@@ -78,6 +80,7 @@ export async function searchPage(
   }
   const page = await ctx.loaders.search.load(request);
   ctx.loaders.prime(source.id, page.resources);
+  ctx.trail.record('R', [...page.resources, ...visibleIncludes(ctx, page.included)], source.id);
   const cursorOf = (link: string | undefined) => (link === undefined ? undefined : ctx.cursors.encode(scope, { l: link, n: count }));
   return {
     resourceType,

@@ -39,6 +39,7 @@ export async function createResource(
   const source = createTarget(ctx, resourceType, args.sourceId, 'create');
   const written = await source.client.create(resourceType, body, opts);
   remember(ctx, source, written.resource);
+  ctx.trail.record(written.status === 200 ? 'R' : 'C', [written.resource], source.id);
   if (opts.ifNoneExist !== undefined && written.status === 200) {
     warn(ctx, at, 'EXISTING_RESOURCE', `ifNoneExist matched ${resourceType}/${String(written.resource.id)} in source '${source.id}': nothing was created`);
   }
@@ -61,6 +62,7 @@ export async function updateResource(
   const source = namedTarget(ctx, resourceType, args.sourceId);
   const written = await source.client.update(resourceType, args.id, { ...body, id: args.id }, opts);
   remember(ctx, source, written.resource);
+  ctx.trail.record('U', [written.resource], source.id);
   return written.resource;
 }
 
@@ -75,6 +77,7 @@ export async function deleteResource(
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
   const source = namedTarget(ctx, resourceType, args.sourceId);
   const result = await source.client.delete(resourceType, args.id, opts);
+  ctx.trail.record('D', [{ resourceType, id: args.id }], source.id);
   forget(ctx, resourceKey(source.id, resourceType, args.id));
   return { resourceType, id: args.id, sourceId: source.id, outcome: result.outcome };
 }

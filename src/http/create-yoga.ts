@@ -34,6 +34,11 @@ import { exampleQuery } from './example-query.ts';
 import { useGraphiql } from './use-graphiql.ts';
 import { useUnknownPaths } from './use-unknown-paths.ts';
 import { useAuth } from './use-auth.ts';
+import { useAudit } from './use-audit.ts';
+import { useAuditEvents } from './use-audit-events.ts';
+import type { Db } from '../db/database.ts';
+import type { AuditWriter } from '../audit/audit-writer.ts';
+import type { CompartmentPaths } from '../fhir/compartment.ts';
 import { useSmartConfiguration } from './use-smart-configuration.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { IssuerMetadataSource } from '../auth/issuer-metadata.ts';
@@ -53,6 +58,8 @@ export interface PipelineDeps {
   readonly topLevel: (resourceType: string) => TopLevelElements | undefined;
   /** SMART on FHIR token validation and the issuer's metadata; null when config.auth is null (the gateway runs open). */
   readonly auth: { readonly verifier: TokenVerifier; readonly metadata: IssuerMetadataSource } | null;
+  /** The audit trail: every answered request to patient data becomes its events (use-audit.ts). */
+  readonly audit: { readonly db: Promise<Db>; readonly writer: AuditWriter; readonly durability: 'batched' | 'strict'; readonly paths: CompartmentPaths };
   /** Public routes served before authentication: the development issuer of `--demo-auth` (src/demo/demo-auth.ts). */
   readonly publicRoutes?: readonly Plugin[];
 }
@@ -109,6 +116,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useCors(config.cors),
       usePublicRoot({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies }),
       useBodyLimit(config.limits.maxBodyBytes),
+      useAudit({ ...deps.audit, graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log }),
       ...(deps.publicRoutes ?? []),
       useSmartConfiguration({ auth: config.auth, metadata: deps.auth?.metadata ?? null, fhirBasePath: FHIR_BASE_PATH, log }),
       ...(config.auth !== null && deps.auth !== null
@@ -122,6 +130,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       }),
       useHealth({ isReady: deps.isReady, notReadyReason: deps.notReadyReason }),
       useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
+      useAuditEvents({ db: deps.audit.db, fhirBasePath: FHIR_BASE_PATH, log, maxCount: config.limits.maxCount, contextOf }), // before the REST route
       useFhirRest(rest, log),
       useUnknownPaths({ graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log }), // after every route
       useCsrfPrevention(),

@@ -4,7 +4,7 @@ import type { FhirContext } from '../fhir/fhir-context.ts';
 import type { SearchParamIndex } from '../fhir/model/load-model.ts';
 import { createLoaders } from '../loaders/create-loaders.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
-import { requestIdOf, viewerOf } from './request-meta.ts';
+import { requestIdOf, trailOf, viewerOf } from './request-meta.ts';
 
 export interface RequestContextDeps {
   readonly config: Config;
@@ -34,6 +34,7 @@ export function createRequestContext(deps: RequestContextDeps, request: Request)
     call,
     warnings: [],
     partialFailures: [],
+    trail: trailOf(request),
     loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AccessTrail } from '../fhir/access-trail.ts';
 import { ANONYMOUS, type Viewer } from '../fhir/viewer.ts';
 
 /** What the pipeline knows of a request beyond the request itself: its id, and the public URL it was made to. */
@@ -8,6 +9,8 @@ interface RequestMeta {
   publicRoot?: string;
   /** Who is asking: set by use-auth.ts once the bearer token is validated (anonymous without auth). */
   viewer?: Viewer;
+  /** What the request touched (every FhirContext of the request shares it), for use-audit.ts. */
+  trail?: AccessTrail;
   /** When the request arrived (performance.now()) and the URL the client asked for. */
   received?: { readonly at: number; readonly url: string };
 }
@@ -40,6 +43,11 @@ export function setViewer(request: Request, viewer: Viewer): void {
 /** The request's viewer (use-auth.ts), anonymous when none was set. */
 export function viewerOf(request: Request): Viewer {
   return metaOf(request).viewer ?? ANONYMOUS;
+}
+
+/** The request's access trail: one per request, shared by every FhirContext made for it. */
+export function trailOf(request: Request): AccessTrail {
+  return (metaOf(request).trail ??= new AccessTrail());
 }
 
 /** Notes when and where the request arrived (the first thing the pipeline does with it). */

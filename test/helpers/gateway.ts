@@ -33,6 +33,8 @@ export interface StartGatewayOptions {
 
 export async function startGateway(sources: Record<string, string>, opts: StartGatewayOptions = {}): Promise<GatewayHandle> {
   const argv = ['--host', '127.0.0.1', '--port', '0', '--log-level', process.env.GW_LOG ?? 'silent', ...(opts.argv ?? [])];
+  // The audit trail in memory unless the test names a database: test files run in parallel processes.
+  if (!argv.includes('--database-url') && opts.env?.['DATABASE_URL'] === undefined && !('storage' in (opts.configFile ?? {}))) argv.push('--database-url', ':memory:');
   for (const [id, baseUrl] of Object.entries(sources)) argv.push('--source', `${id}=${baseUrl}`);
   if (opts.configFile) argv.push('--config', '/virtual/gateway.json');
   const config = loadConfig({
