@@ -80,31 +80,20 @@ export async function runAuthCost({ settings, log, track }: AuthCostDeps): Promi
   try {
     for (const scenario of SCENARIOS.filter((s) => s.id === 's1' || s.id === 's5')) {
       await tokenClient.graphql(`${secured.url}/graphql`, scenario.query); // fails loudly if the token is refused
+      const comparisons = [
+        // [current, baseline] sides and the table they go to
+        { into: pairs, current: { mode: 'with token validation', op: () => tokenClient.graphql(`${secured.url}/graphql`, scenario.query) },
+          baseline: { mode: 'open', op: () => openClient.graphql(`${open.url}/graphql`, scenario.query) } },
+        { into: strictPairs, current: { mode: 'audit strict', op: () => strictClient.graphql(`${strict.url}/graphql`, scenario.query) },
+          baseline: { mode: 'audit batched', op: () => tokenClient.graphql(`${secured.url}/graphql`, scenario.query) } },
+      ];
       for (const concurrency of [1, 10]) {
-        const [current, baseline] = await runInterleaved(
-          [
-            { mode: 'with token validation', op: () => tokenClient.graphql(`${secured.url}/graphql`, scenario.query) },
-            { mode: 'open', op: () => openClient.graphql(`${open.url}/graphql`, scenario.query) },
-          ],
-          { latencyMs: 0, scenario, concurrency },
-          settings.bounds,
-          settings.quick ? 2 : ROUNDS,
-          pairs.length % 2 === 1,
-          counter,
-        );
-        pairs.push({ route: 'GraphQL', current, baseline });
-        const [strictRow, batchedRow] = await runInterleaved(
-          [
-            { mode: 'audit strict', op: () => strictClient.graphql(`${strict.url}/graphql`, scenario.query) },
-            { mode: 'audit batched', op: () => tokenClient.graphql(`${secured.url}/graphql`, scenario.query) },
-          ],
-          { latencyMs: 0, scenario, concurrency },
-          settings.bounds,
-          settings.quick ? 2 : ROUNDS,
-          strictPairs.length % 2 === 1,
-          counter,
-        );
-        strictPairs.push({ route: 'GraphQL', current: strictRow, baseline: batchedRow });
+        for (const c of comparisons) {
+          const [current, baseline] = await runInterleaved(
+            [c.current, c.baseline], { latencyMs: 0, scenario, concurrency }, settings.bounds, settings.quick ? 2 : ROUNDS, c.into.length % 2 === 1, counter,
+          );
+          c.into.push({ route: 'GraphQL', current, baseline });
+        }
         log(`auth cost ${scenario.id} c${concurrency}: done`);
       }
     }

@@ -77,7 +77,7 @@ export function requireAccess(ctx: FhirContext, resourceType: string, interactio
   const viewer: Viewer = ctx.viewer;
   if (viewer.kind === 'anonymous') return;
   const grants = grantsFor(viewer, resourceType, interaction);
-  if (grants.some((g) => g.context !== 'patient' && g.filters.length === 0)) return;
+  if (grants.some(enforced)) return;
   const what = `${VERB[interaction]} ${resourceType}`;
   ctx.trail.deny(resourceType, VERB[interaction]);
   if (grants.length === 0) {
@@ -94,7 +94,8 @@ export function requireAccess(ctx: FhirContext, resourceType: string, interactio
 
 /** requireAccess as a test: may this viewer read resources of this type (e.g. an `_include`d one)? */
 export function mayRead(ctx: FhirContext, resourceType: string): boolean {
-  const viewer = ctx.viewer;
-  if (viewer.kind === 'anonymous') return true;
-  return grantsFor(viewer, resourceType, 'r').some((g) => g.context !== 'patient' && g.filters.length === 0);
+  return ctx.viewer.kind === 'anonymous' || grantsFor(ctx.viewer, resourceType, 'r').some(enforced);
 }
+
+/** A grant the gateway can enforce today: not patient-context, not granular (see requireAccess). */
+const enforced = (g: Grant) => g.context !== 'patient' && g.filters.length === 0;

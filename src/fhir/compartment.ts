@@ -1,4 +1,5 @@
 import type { FhirResource } from '../sources/fhir-types.ts';
+import { referencesAt } from '../sources/reference.ts';
 
 /** Where a resource type's compartment parameters point: their element paths (`subject`, `link.other`). */
 export type CompartmentPaths = (resourceType: string) => readonly string[] | undefined;
@@ -32,12 +33,9 @@ export function compartmentPatients(resource: FhirResource, paths: CompartmentPa
   const own = paths(resource.resourceType);
   if (own === undefined) return undefined;
   const ids = new Set<string>();
-  for (const path of own) {
-    for (const value of valuesAt(resource, path.split('.'))) {
-      const reference = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['reference'] : undefined;
-      const id = typeof reference === 'string' ? patientIdOf(reference) : undefined;
-      if (id !== undefined) ids.add(id);
-    }
+  for (const reference of referencesAt(resource, own)) {
+    const id = patientIdOf(reference);
+    if (id !== undefined) ids.add(id);
   }
   return [...ids];
 }
@@ -45,12 +43,4 @@ export function compartmentPatients(resource: FhirResource, paths: CompartmentPa
 /** `Patient/123`, `Patient/123/_history/2`, `https://x/fhir/Patient/123` → `123`; anything else undefined. */
 export function patientIdOf(reference: string): string | undefined {
   return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference)?.[1];
-}
-
-function valuesAt(node: unknown, segments: readonly string[]): unknown[] {
-  if (segments.length === 0) return Array.isArray(node) ? node : [node];
-  if (Array.isArray(node)) return node.flatMap((item) => valuesAt(item, segments));
-  if (typeof node !== 'object' || node === null) return [];
-  const next = (node as Record<string, unknown>)[segments[0]!];
-  return next === undefined ? [] : valuesAt(next, segments.slice(1));
 }

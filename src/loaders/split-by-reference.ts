@@ -1,5 +1,5 @@
 import type { FhirResource } from '../sources/fhir-types.ts';
-import { withoutVersion } from '../sources/reference.ts';
+import { referencesAt, withoutVersion } from '../sources/reference.ts';
 
 /**
  * Assigns each resource of a batched reverse-reference search to the parents it points at, looking only
@@ -14,9 +14,7 @@ export function splitByReference(
 ): Map<string, FhirResource[]> {
   const out = new Map<string, FhirResource[]>();
   for (const resource of resources) {
-    const refs = new Set<string>();
-    if (paths) for (const path of paths) collectAtPath(resource, path.split('.'), 0, refs);
-    else collectEverywhere(resource, refs);
+    const refs = paths ? referencesAt(resource, paths) : collectEverywhere(resource, new Set());
     for (const raw of refs) {
       const ref = normalise(raw, baseUrl);
       if (!targets.has(ref)) continue;
@@ -33,28 +31,15 @@ function normalise(reference: string, baseUrl: string): string {
   return withoutVersion(relative);
 }
 
-function collectAtPath(value: unknown, steps: readonly string[], i: number, out: Set<string>): void {
-  if (value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    for (const item of value) collectAtPath(item, steps, i, out);
-    return;
-  }
-  if (i === steps.length) {
-    const reference = (value as { reference?: unknown }).reference;
-    if (typeof reference === 'string') out.add(reference);
-    return;
-  }
-  collectAtPath((value as Record<string, unknown>)[steps[i]!], steps, i + 1, out);
-}
-
-function collectEverywhere(value: unknown, out: Set<string>): void {
-  if (value === null || typeof value !== 'object') return;
+function collectEverywhere(value: unknown, out: Set<string>): Set<string> {
+  if (value === null || typeof value !== 'object') return out;
   if (Array.isArray(value)) {
     for (const item of value) collectEverywhere(item, out);
-    return;
+    return out;
   }
   for (const [key, child] of Object.entries(value)) {
     if (key === 'reference' && typeof child === 'string') out.add(child);
     else if (key !== 'contained') collectEverywhere(child, out);
   }
+  return out;
 }

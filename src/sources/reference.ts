@@ -36,3 +36,26 @@ export function withoutVersion(reference: string): string {
   const i = reference.indexOf('/_history/');
   return i === -1 ? reference : reference.slice(0, i);
 }
+
+/**
+ * The literal references (`Reference.reference`) a resource holds at these element paths (`subject`,
+ * `participant.individual`), arrays followed at every step: where a search parameter of type reference looks.
+ */
+export function referencesAt(resource: unknown, paths: readonly string[], out: Set<string> = new Set()): Set<string> {
+  for (const path of paths) collectAtPath(resource, path.split('.'), 0, out);
+  return out;
+}
+
+function collectAtPath(value: unknown, steps: readonly string[], i: number, out: Set<string>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectAtPath(item, steps, i, out);
+    return;
+  }
+  if (i === steps.length) {
+    const reference = (value as { reference?: unknown }).reference;
+    if (typeof reference === 'string') out.add(reference);
+    return;
+  }
+  collectAtPath((value as Record<string, unknown>)[steps[i]!], steps, i + 1, out);
+}
