@@ -1,6 +1,6 @@
 import { createAuditWriter, type AuditWriter } from './audit/audit-writer.ts';
 import { openDatabase, type Db } from './db/database.ts';
-import { compartmentPaths } from './fhir/compartment.ts';
+import { compartmentModel } from './fhir/compartment.ts';
 import type { Plugin } from 'graphql-yoga';
 import { issuerMetadata } from './auth/issuer-metadata.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
@@ -134,6 +134,7 @@ export function createApp(
   const resourceTypes = new Set(model.resourceTypes);
   const params = searchParamIndex(model);
   const audit = auditOf(config, (level, message) => logger[level](message));
+  const compartment = compartmentModel(model.patientCompartment, (type, code) => params(type, code)?.paths);
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
   const yoga = createGatewayYoga({
     schema,
@@ -147,7 +148,8 @@ export function createApp(
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
     auth: authOf(config, options.fetch),
-    audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartmentPaths(model.patientCompartment, (type, code) => params(type, code)?.paths) },
+    compartment,
+    audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartment.paths },
     ...(options.publicRoutes ? { publicRoutes: options.publicRoutes } : {}),
   });
   const server = options.server ?? createServer();

@@ -1,6 +1,4 @@
-import { GatewayError } from '../errors/gateway-error.ts';
-import type { FhirContext } from './fhir-context.ts';
-import type { TokenViewer, Viewer } from './viewer.ts';
+import type { TokenViewer } from './viewer.ts';
 
 /** SMART v2 interactions: create, read (read, vread, instance history), update, delete, search (search, type history). */
 export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
@@ -20,7 +18,7 @@ export interface Grant {
 
 const SCOPE = /^(patient|user|system)\/([A-Z][A-Za-z]{0,63}|\*)\.(read|write|\*|c?r?u?d?s?)(?:\?(.+))?$/;
 const V1: Readonly<Record<string, readonly Interaction[]>> = { read: ['r', 's'], write: ['c', 'u', 'd'], '*': ['c', 'r', 'u', 'd', 's'] };
-const VERB: Readonly<Record<Interaction, string>> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+export const VERB: Readonly<Record<Interaction, string>> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
 /**
  * The resource scopes of a token, SMART App Launch v1 (`.read`, `.write`, `.*`) and v2 (`.cruds` letters, in that
@@ -64,38 +62,3 @@ export function grantsFor(viewer: TokenViewer, resourceType: string, interaction
   return grantsOf(viewer).filter((g) => (g.resourceType === '*' || g.resourceType === resourceType) && g.interactions.has(interaction));
 }
 
-/**
- * THE access decision for a resource type and interaction, made in the core for every transport: without auth (the
- * anonymous viewer) everything is allowed; with a token, some scope must grant it, else FORBIDDEN (403; on GraphQL an
- * error on that field while the other fields are answered).
- *
- * Until the patient compartment is enforced, `patient/` scopes grant nothing: a patient-context token must never see
- * other patients' data, and the gateway cannot yet restrict every path to one patient. Granular scopes (`?param=`)
- * likewise grant nothing yet.
- */
-export function requireAccess(ctx: FhirContext, resourceType: string, interaction: Interaction): void {
-  const viewer: Viewer = ctx.viewer;
-  if (viewer.kind === 'anonymous') return;
-  const grants = grantsFor(viewer, resourceType, interaction);
-  if (grants.some(enforced)) return;
-  const what = `${VERB[interaction]} ${resourceType}`;
-  ctx.trail.deny(resourceType, VERB[interaction]);
-  if (grants.length === 0) {
-    throw new GatewayError('FORBIDDEN', `The access token grants no ${what}: a scope such as user/${resourceType}.${interaction === 'c' || interaction === 'u' || interaction === 'd' ? interaction : 'rs'} is needed`, {
-      details: { resourceType, interaction: VERB[interaction] },
-    });
-  }
-  throw new GatewayError(
-    'FORBIDDEN',
-    `The access token's scopes for ${what} (${grants.map((g) => g.scope).join(', ')}) are patient-context or granular scopes, which this gateway does not enforce yet: they grant nothing`,
-    { details: { resourceType, interaction: VERB[interaction] } },
-  );
-}
-
-/** requireAccess as a test: may this viewer read resources of this type (e.g. an `_include`d one)? */
-export function mayRead(ctx: FhirContext, resourceType: string): boolean {
-  return ctx.viewer.kind === 'anonymous' || grantsFor(ctx.viewer, resourceType, 'r').some(enforced);
-}
-
-/** A grant the gateway can enforce today: not patient-context, not granular (see requireAccess). */
-const enforced = (g: Grant) => g.context !== 'patient' && g.filters.length === 0;

@@ -44,3 +44,30 @@ export function compartmentPatients(resource: FhirResource, paths: CompartmentPa
 export function patientIdOf(reference: string): string | undefined {
   return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference)?.[1];
 }
+
+/** R4's Patient compartment as the access decisions use it. */
+export interface CompartmentModel {
+  /** Where each compartment type references its patients; undefined for types outside the compartment. */
+  readonly paths: CompartmentPaths;
+  /**
+   * The one search parameter that restricts a search of the type to given patients at a source: `_id` for Patient;
+   * else the type's compartment parameter `patient`, else `subject`, else its first one; undefined outside the
+   * compartment. One parameter, because a FHIR search cannot OR two parameters (see README: Authorization).
+   */
+  searchParam(resourceType: string): string | undefined;
+}
+
+export function compartmentModel(
+  compartment: Readonly<Record<string, readonly string[]>>,
+  paramPaths: (resourceType: string, code: string) => readonly string[] | undefined,
+): CompartmentModel {
+  return Object.freeze({
+    paths: compartmentPaths(compartment, paramPaths),
+    searchParam(resourceType: string) {
+      if (resourceType === 'Patient') return '_id';
+      const params = compartment[resourceType];
+      if (params === undefined) return undefined;
+      return params.includes('patient') ? 'patient' : params.includes('subject') ? 'subject' : params[0];
+    },
+  });
+}

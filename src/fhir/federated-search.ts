@@ -26,6 +26,9 @@ export interface FederatedSearch {
   readonly count: number;
   readonly offset: number;
   readonly cursor: string | null | undefined;
+  /** A restricted viewer's narrowing of each source's search (restriction.ts atSource), and its identity for cursors. */
+  readonly narrowed?: (sourceId: string) => SearchQuery;
+  readonly restrictionKey?: string;
 }
 
 /** A cursor position: each source's offset; `back` = the page ends there (previous/last) instead of starting. */
@@ -63,7 +66,8 @@ export async function federatedPage(ctx: FhirContext, at: ResultPath | undefined
   }
   const fields = search.sort.filter((f) => f.paths !== undefined);
   const order = candidateOrder(fields);
-  const scope = searchScope('merge', resourceType, search.filters, ...sources.map((s) => s.id));
+  const scoped = search.restrictionKey === undefined ? search.filters : [...search.filters, ['\u0000restriction', search.restrictionKey] as const];
+  const scope = searchScope('merge', resourceType, scoped, ...sources.map((s) => s.id));
   const position = search.cursor ? decodePosition(ctx, search.cursor, scope, sources) : undefined;
   if (position?.back) return backward(ctx, at, search, position, fields, order, scope);
 
@@ -168,7 +172,7 @@ function result(
 }
 
 async function fetchRun(ctx: FhirContext, search: FederatedSearch, source: Source, offset: number, count: number): Promise<Fetched> {
-  const query: Array<readonly [string, string]> = [...search.filters, ['_count', String(count)]];
+  const query: Array<readonly [string, string]> = [...search.filters, ...(search.narrowed?.(source.id) ?? []), ['_count', String(count)]];
   if (offset > 0) query.push(['_offset', String(offset)]);
   try {
     return { source, offset, page: await ctx.loaders.search.load({ sourceId: source.id, resourceType: search.resourceType, query }) };

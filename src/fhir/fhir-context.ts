@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { CallOptions } from '../sources/fhir-client.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
+import type { CompartmentModel } from './compartment.ts';
 import type { CursorCodec } from './cursors.ts';
 import type { SearchParamIndex } from './model/load-model.ts';
 import type { Viewer } from './viewer.ts';
@@ -48,6 +49,8 @@ export interface FhirContext {
   readonly patientIdentifierSystems: readonly string[];
   /** Where writes that name no source go when several sources serve the type and this one does (config). */
   readonly defaultWriteSource: string | null;
+  /** R4's Patient compartment (what a patient-context token may see). */
+  readonly compartment: CompartmentModel;
   /** Signs and checks paging cursors. */
   readonly cursors: CursorCodec;
   /** Deadline and abort signal for upstream calls made outside the loaders (REST passthrough). */

@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { requireAccess, type Interaction } from './access.ts';
+import { planBatch } from './batch-access.ts';
+import { accessTo } from './restriction.ts';
+import { narrowCriteria, requireExisting, requirePatchable, requireWritable } from './write-access.ts';
 import { shown } from '../errors/shown.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
@@ -48,13 +50,26 @@ export interface WriteAnswer {
 
 export async function forwardWrite(ctx: FhirContext, write: ForwardedWrite): Promise<WriteAnswer> {
   checkBody(write);
-  requireAccess(ctx, write.resourceType, write.method === 'POST' ? 'c' : write.method === 'DELETE' ? 'd' : 'u');
+  const interaction = write.method === 'POST' ? 'c' : write.method === 'DELETE' ? 'd' : 'u';
+  const restriction = await accessTo(ctx, write.resourceType, interaction);
   if (write.criteria !== undefined) checkSearchBounds(ctx, [...new URLSearchParams(write.criteria)]);
   const source = await targetOf(ctx, write);
+  const headers: Record<string, string> = { ...write.headers, ...(write.contentType !== undefined ? { 'content-type': write.contentType } : {}) };
+  let criteria = write.criteria;
+  if (!restriction.all) {
+    // decided before anything is sent (write-access.ts)
+    if (write.id !== undefined) await requireExisting(ctx, restriction, source.id, write.resourceType, write.id, interaction);
+    if (criteria !== undefined) criteria = narrowCriteria(restriction, source.id, criteria, write.resourceType);
+    if (headers['if-none-exist'] !== undefined) headers['if-none-exist'] = narrowCriteria(restriction, source.id, headers['if-none-exist'], write.resourceType);
+    if (write.method === 'POST' || write.method === 'PUT') {
+      if (write.resource === undefined) throw new GatewayError('BAD_USER_INPUT', `The body must be a FHIR JSON ${write.resourceType}`);
+      requireWritable(ctx, restriction, write.resource, source.id, interaction);
+    }
+    if (write.method === 'PATCH') requirePatchable(ctx, restriction, write.resourceType, parsedPatch(write.body));
+  }
   const path = write.id !== undefined
     ? `${write.resourceType}/${encodeURIComponent(write.id)}`
-    : write.criteria !== undefined ? `${write.resourceType}?${write.criteria}` : write.resourceType;
-  const headers = { ...write.headers, ...(write.contentType !== undefined ? { 'content-type': write.contentType } : {}) };
+    : criteria !== undefined ? `${write.resourceType}?${criteria}` : write.resourceType;
   const response = await source.client.exchange(
     { method: write.method, path, ...(write.body !== undefined ? { body: write.body } : {}), headers },
     ctx.call,
@@ -77,33 +92,28 @@ export async function forwardBatch(
   if (type !== 'batch' && type !== 'transaction') {
     throw new GatewayError('BAD_USER_INPUT', `A Bundle posted to [base] must be of type batch or transaction (got ${typeof type === 'string' ? shown(type, 32) : 'none'})`);
   }
-  const entries = Array.isArray(bundle.resource['entry']) ? (bundle.resource['entry'] as Array<{ request?: { url?: unknown; method?: unknown } }>) : [];
-  const types = new Set(entries.map((e) => (typeof e.request?.url === 'string' ? /^\/?([A-Z][A-Za-z]+)/.exec(e.request.url)?.[1] : undefined)));
-  for (const entry of entries) requireEntryAccess(ctx, entry.request);
+  const entries = Array.isArray(bundle.resource['entry']) ? (bundle.resource['entry'] as Array<{ request?: { url?: unknown; method?: unknown } } | null>) : [];
+  const types = new Set(entries.map((e) => (typeof e?.request?.url === 'string' ? /^\/?([A-Z][A-Za-z]+)/.exec(e.request.url)?.[1] : undefined)));
   const source = batchTarget(ctx, sourceId, types);
-  const response = await source.client.exchange({ method: 'POST', path: '', body: bundle.text, headers }, ctx.call);
-  const body = response.body as Record<string, unknown> | undefined;
-  if (body?.['resourceType'] !== 'Bundle') {
+  const plan = await planBatch(ctx, bundle, source.id);
+  const response = await source.client.exchange({ method: 'POST', path: '', body: plan.text, headers }, ctx.call);
+  const answered = response.body as Record<string, unknown> | undefined;
+  if (answered?.['resourceType'] !== 'Bundle') {
     throw new UpstreamError(`Source '${source.id}' answered a ${type} without a Bundle`, { code: 'UPSTREAM_BAD_RESPONSE', sourceId: source.id, upstreamStatus: response.status });
   }
-  const answered = Array.isArray(body['entry']) ? (body['entry'] as Array<{ resource?: FhirResource }>) : [];
-  ctx.trail.record('E', answered.map((e) => (e !== null && typeof e === 'object' ? e.resource : undefined)), source.id);
+  const body = plan.check(answered);
+  const results = Array.isArray(body['entry']) ? (body['entry'] as Array<{ resource?: FhirResource }>) : [];
+  ctx.trail.record('E', results.map((e) => (e !== null && typeof e === 'object' ? e.resource : undefined)), source.id);
   return { source, status: response.status, bundle: body };
 }
 
-/**
- * Each entry of a batch or transaction needs its own grant, decided before anything is sent (a transaction is all or
- * nothing anyway): GET of an instance read, GET of a type search, POST create, PUT/PATCH update, DELETE delete. An
- * entry whose URL names no resource type (a system search, an operation) needs no type grant here; the source answers it.
- */
-function requireEntryAccess(ctx: FhirContext, request: { url?: unknown; method?: unknown } | undefined): void {
-  if (typeof request?.url !== 'string') return;
-  const m = /^\/?([A-Z][A-Za-z]+)(\/[^/?]+)?/.exec(request.url);
-  if (m === null) return;
-  const method = typeof request.method === 'string' ? request.method.toUpperCase() : 'GET';
-  const interaction: Interaction = method === 'POST' ? 'c' : method === 'DELETE' ? 'd' : method === 'PUT' || method === 'PATCH' ? 'u'
-    : m[2] === undefined || m[2].startsWith('/_') ? 's' : 'r';
-  requireAccess(ctx, m[1]!, interaction);
+/** A PATCH body as JSON (a JSON Patch array or a FHIRPath Patch Parameters); undefined when it is not JSON. */
+function parsedPatch(body: string | undefined): unknown {
+  try {
+    return body === undefined ? undefined : JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkBody(write: ForwardedWrite): void {

@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
-import { requireAccess } from './access.ts';
+import { accessTo, hiddenNotFound, type Restriction } from './restriction.ts';
 import type { Source } from '../sources/source-registry.ts';
 import { UpstreamError } from '../upstream/upstream-error.ts';
 import type { FhirContext } from './fhir-context.ts';
@@ -24,6 +24,8 @@ export interface HistoryPage {
   /** The request's path relative to the base (`Patient/1/_history`): the scope of its paging cursors. */
   readonly own: string;
   readonly bundle: Record<string, unknown>;
+  /** A restricted viewer's restriction (restriction.ts), bound into the page's cursors. */
+  readonly restrictionKey?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface HistoryPage {
 export async function history(ctx: FhirContext, request: HistoryRequest): Promise<HistoryPage> {
   const { resourceType, id } = request;
   if (id !== undefined) checkId(id);
-  requireAccess(ctx, resourceType, id === undefined ? 's' : 'r');
+  const restriction = await accessTo(ctx, resourceType, id === undefined ? 's' : 'r');
   const params = [...new URLSearchParams(request.query)].filter(([name]) => name !== '_cursor');
   checkSearchBounds(ctx, params);
   const query = historyQuery(ctx, params);
@@ -41,7 +43,7 @@ export async function history(ctx: FhirContext, request: HistoryRequest): Promis
   let source: Source;
   let path: string;
   if (request.cursor !== undefined) {
-    const value = ctx.cursors.decode(historyScope(own), request.cursor, `does not belong to ${own}`);
+    const value = ctx.cursors.decode(historyScope(own, restriction.key), request.cursor, `does not belong to ${own}`);
     const named = typeof value['s'] === 'string' ? ctx.sources.get(value['s']) : undefined;
     const link = value['l'];
     const sameRequest = typeof link === 'string' && !link.includes('..') && (link.startsWith(own + '?') || link === own || link.startsWith('?'));
@@ -52,14 +54,37 @@ export async function history(ctx: FhirContext, request: HistoryRequest): Promis
     path = link as string;
   } else if (id !== undefined) {
     const sources = sourcesFor(ctx, resourceType, request.sourceId);
-    const found = await findOne(ctx, undefined, resourceType, id, sources, (s) => s.client.exchange({ method: 'GET', path: own + query }, ctx.call));
-    return recorded(ctx, bundleOf(found.source, own, found.value.body, found.value.status));
+    const found = await findOne(ctx, undefined, resourceType, id, sources, async (s) => {
+      try {
+        return await s.client.exchange({ method: 'GET', path: own + query }, ctx.call);
+      } catch (error) {
+        if (!restriction.all && error instanceof GatewayError && error.code === 'NOT_FOUND') throw hiddenNotFound(s.id, resourceType, id);
+        throw error;
+      }
+    });
+    return recorded(ctx, visibleHistory(ctx, restriction, bundleOf(found.source, own, found.value.body, found.value.status), id));
   } else {
     source = soleSource(ctx, resourceType, request.sourceId, 'ask one for its history', `${resourceType}/_history`);
     path = own + query;
   }
   const response = await source.client.exchange({ method: 'GET', path }, ctx.call);
-  return recorded(ctx, bundleOf(source, own, response.body, response.status));
+  return recorded(ctx, visibleHistory(ctx, restriction, bundleOf(source, own, response.body, response.status), id));
+}
+
+/**
+ * A restricted viewer's history page: only the versions it may see (a version entry without its resource — a delete —
+ * tells nothing it may see), no total; an instance history with no visible version is a resource that does not exist.
+ */
+function visibleHistory(ctx: FhirContext, restriction: Restriction, page: HistoryPage, id: string | undefined): HistoryPage {
+  if (restriction.all) return page;
+  const entries = Array.isArray(page.bundle['entry']) ? (page.bundle['entry'] as Array<{ resource?: FhirResource } | null>) : [];
+  const kept = entries.filter((e) => e !== null && typeof e === 'object' && e.resource !== undefined && restriction.visible(e.resource, page.source.id));
+  if (id !== undefined && kept.length === 0) {
+    ctx.trail.deny(page.own.split('/')[0]!, 'read');
+    throw hiddenNotFound(page.source.id, page.own.split('/')[0]!, id);
+  }
+  const { total: _total, entry: _entry, ...rest } = page.bundle;
+  return { ...page, restrictionKey: restriction.key, bundle: { ...rest, ...(kept.length > 0 ? { entry: kept } : {}) } };
 }
 
 /** The versions a history page shows are read accesses of the audit trail. */
@@ -83,12 +108,13 @@ function historyQuery(ctx: FhirContext, params: ReadonlyArray<[string, string]>)
 }
 
 /** A paging cursor for a history page: the source and its own link, signed for this history (`own`). */
-export function historyCursor(ctx: FhirContext, own: string, source: Source, link: string): string {
-  return ctx.cursors.encode(historyScope(own), { s: source.id, l: link });
+export function historyCursor(ctx: FhirContext, page: Pick<HistoryPage, 'own' | 'source' | 'restrictionKey'>, link: string): string {
+  return ctx.cursors.encode(historyScope(page.own, page.restrictionKey ?? ''), { s: page.source.id, l: link });
 }
 
-function historyScope(own: string): string {
-  return `history|${own}`;
+/** What a history cursor is good for: this history, seen through this restriction ('' for all). */
+function historyScope(own: string, restrictionKey: string): string {
+  return restrictionKey === '' ? `history|${own}` : `history|${own}|${restrictionKey}`;
 }
 
 function bundleOf(source: Source, own: string, body: unknown, status: number): HistoryPage {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { requireAccess } from './access.ts';
+import { accessTo, hiddenNotFound, visibleOrNotFound } from './restriction.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { isFhirId } from '../sources/reference.ts';
@@ -62,9 +62,11 @@ export async function readById(
   ctx: FhirContext, at: ResultPath | undefined, resourceType: string, id: string, sourceId?: string | null,
 ): Promise<FhirResource> {
   checkId(id);
-  requireAccess(ctx, resourceType, 'r');
+  const restriction = await accessTo(ctx, resourceType, 'r');
   const sources = sourcesFor(ctx, resourceType, sourceId);
-  const found = await findOne(ctx, at, resourceType, id, sources, (s) => ctx.loaders.resource.load(resourceKey(s.id, resourceType, id)));
+  const found = await findOne(ctx, at, resourceType, id, sources, async (s) =>
+    visibleOrNotFound(ctx, restriction, await ctx.loaders.resource.load(resourceKey(s.id, resourceType, id)), s.id),
+  );
   ctx.trail.record('R', [found.value], found.source.id);
   return found.value;
 }
@@ -94,15 +96,25 @@ export async function readInstance(ctx: FhirContext, request: InstanceReadReques
   const { resourceType, id, versionId } = request;
   checkId(id);
   if (versionId !== undefined) checkId(versionId, 'FHIR version id');
-  requireAccess(ctx, resourceType, 'r');
+  const restriction = await accessTo(ctx, resourceType, 'r');
   const path = `${resourceType}/${encodeURIComponent(id)}${versionId === undefined ? '' : `/_history/${encodeURIComponent(versionId)}`}`;
+  // A restricted viewer's conditional read is decided here, after the visibility check: an upstream 304 (or 410)
+  // would tell whether a resource it may not see exists.
   const headers: Record<string, string> = {};
-  if (request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;
-  if (request.ifModifiedSince !== undefined) headers['if-modified-since'] = request.ifModifiedSince;
+  if (restriction.all && request.ifNoneMatch !== undefined) headers['if-none-match'] = request.ifNoneMatch;
+  if (restriction.all && request.ifModifiedSince !== undefined) headers['if-modified-since'] = request.ifModifiedSince;
   const sources = sourcesFor(ctx, resourceType, request.sourceId);
-  const { source, value: response } = await findOne(ctx, undefined, resourceType, id, sources, (s) =>
-    s.client.exchange({ method: 'GET', path, headers }, ctx.call),
-  );
+  const { source, value: response } = await findOne(ctx, undefined, resourceType, id, sources, async (s) => {
+    try {
+      const answer = await s.client.exchange({ method: 'GET', path, headers }, ctx.call);
+      const body = answer.body as FhirResource | undefined;
+      if (!restriction.all && answer.status !== 304 && body?.resourceType === resourceType) visibleOrNotFound(ctx, restriction, body, s.id);
+      return answer;
+    } catch (error) {
+      if (!restriction.all && error instanceof GatewayError && error.code === 'NOT_FOUND') throw hiddenNotFound(s.id, resourceType, id);
+      throw error;
+    }
+  });
   if (response.status === 304) return { source, status: 304, resource: undefined, ...validatorsOf(response, undefined) };
   const resource = response.body as FhirResource | undefined;
   if (resource?.resourceType !== resourceType || resource.id !== id) {
@@ -114,6 +126,9 @@ export async function readInstance(ctx: FhirContext, request: InstanceReadReques
   }
   const validators = validatorsOf(response, resource);
   if (request.ifNoneMatch !== undefined && validators.etag !== undefined && etagListMatches(request.ifNoneMatch, validators.etag)) {
+    return { source, status: 304, resource: undefined, ...validators };
+  }
+  if (request.ifNoneMatch === undefined && request.ifModifiedSince !== undefined && notModifiedSince(request.ifModifiedSince, validators.lastModified)) {
     return { source, status: 304, resource: undefined, ...validators };
   }
   ctx.trail.record('R', [resource], source.id);
@@ -137,6 +152,13 @@ function httpDate(instant: string | undefined): string | undefined {
   if (!instant) return undefined;
   const date = new Date(instant);
   return Number.isNaN(date.getTime()) ? undefined : date.toUTCString();
+}
+
+/** If-Modified-Since (ignored when If-None-Match is sent, RFC 9110): not modified when Last-Modified is not later. */
+function notModifiedSince(since: string, lastModified: string | undefined): boolean {
+  const a = Date.parse(since);
+  const b = lastModified === undefined ? NaN : Date.parse(lastModified);
+  return !Number.isNaN(a) && !Number.isNaN(b) && b <= a;
 }
 
 /** If-None-Match: `*` or any listed (weak-compared) entity tag equal to `etag`. */

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { requireAccess } from './access.ts';
+import { accessTo, visibleOrNotFound } from './restriction.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { parseReference } from '../sources/reference.ts';
@@ -21,7 +21,7 @@ export interface ReferenceArgs {
 
 /**
  * What `optional: true` turns into null: the target does not exist, cannot be resolved, or may not be seen (FORBIDDEN:
- * the token's scopes do not grant reading its type). A source that fails (timeout, 5xx, circuit open, our own credentials refused) is still an error: null would claim that the
+ * the token's scopes do not grant reading its type; a resource outside what they grant is NOT_FOUND). A source that fails (timeout, 5xx, circuit open, our own credentials refused) is still an error: null would claim that the
  * resource does not exist.
  */
 const UNRESOLVABLE = new Set(['NOT_FOUND', 'UNRESOLVABLE_REFERENCE', 'UPSTREAM_UNAUTHORIZED', 'UNKNOWN_SOURCE', 'UNSUPPORTED_RESOURCE_TYPE', 'FORBIDDEN']);
@@ -75,8 +75,9 @@ async function resolve(reference: Record<string, unknown>, types: ReadonlySet<st
     case 'relative': {
       if (types && !types.has(parsed.resourceType)) return null; // decided before anything is read
       if (sourceId === undefined) throw new GatewayError('UNRESOLVABLE_REFERENCE', 'Cannot tell which source this reference belongs to');
-      requireAccess(ctx, parsed.resourceType, 'r');
-      return ctx.loaders.resource.load(resourceKey(sourceId, parsed.resourceType, parsed.id, parsed.versionId));
+      const restriction = await accessTo(ctx, parsed.resourceType, 'r');
+      const target = await ctx.loaders.resource.load(resourceKey(sourceId, parsed.resourceType, parsed.id, parsed.versionId));
+      return visibleOrNotFound(ctx, restriction, target, sourceId);
     }
     case 'absolute':
     case 'invalid':

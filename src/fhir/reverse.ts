@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { requireAccess } from './access.ts';
+import { accessTo, checkRevealingFilters } from './restriction.ts';
 import { unsupportedParams } from '../sources/capabilities.ts';
 import { requireFilterSupport } from './source-choice.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
@@ -46,8 +46,9 @@ export async function reversePage(
   if (!origin || parent.id === undefined) {
     throw new GatewayError('UNRESOLVABLE_REFERENCE', `Reverse references need a stored ${parent.resourceType} with an id`);
   }
-  requireAccess(ctx, resourceType, 's');
+  const restriction = await accessTo(ctx, resourceType, 's');
   checkSearchBounds(ctx, filters);
+  await checkRevealingFilters(ctx, filters);
   // Validated as at the root (a source may ignore what it does not know): a `_sort` field that is no search parameter
   // of the type is an error, a code that no resource can have a warning.
   parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
@@ -68,14 +69,18 @@ export async function reversePage(
   const target = `${parent.resourceType}/${parent.id}`;
   // The scope hash and the HMACs cost ~150 µs per list, and an XList never reads them: made when a cursor is asked for.
   let scope: string | undefined;
-  const scopeOf = () => (scope ??= searchScope('list', resourceType, filters, param, args.fhirpath ?? ''));
+  const scopeOf = () => (scope ??= searchScope('list', resourceType, filters, param, args.fhirpath ?? '', restriction.key));
   let offset = offsetOf(args._offset);
   if (args._cursor) {
     const o = ctx.cursors.decode(scopeOf(), args._cursor, 'is not a cursor of this list')['o'];
     if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) throw new GatewayError('BAD_USER_INPUT', '_cursor is not a cursor of this list');
     offset = o;
   }
-  const loaded = await ctx.loaders.reverse.load({ sourceId: origin.sourceId, resourceType, param, target, query: filters });
+  // A restricted viewer's list is narrowed at the source (every sibling parent the same way, so they still batch),
+  // then checked resource by resource; a source that holds nothing it may see is not asked.
+  const narrowed = restriction.atSource(origin.sourceId);
+  const fetched = narrowed === null ? [] : await ctx.loaders.reverse.load({ sourceId: origin.sourceId, resourceType, param, target, query: [...filters, ...narrowed.query] });
+  const loaded = restriction.all ? fetched : fetched.filter((r) => restriction.visible(r, origin.sourceId));
   const all = typeof args.fhirpath === 'string' ? await filterByFhirpath(loaded, args.fhirpath, { budget: fhirpathBudgetFor(ctx) }) : loaded;
   const page = all.slice(offset, offset + count);
   ctx.trail.record('R', page, origin.sourceId);

@@ -1,5 +1,5 @@
 import { personIdentifiers } from '../loaders/same-as-loader.ts';
-import { requireAccess } from './access.ts';
+import { accessTo } from './restriction.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { originOf } from '../sources/resource-origin.ts';
 import { reportPartialFailure, type FhirContext, type ResultPath } from './fhir-context.ts';
@@ -12,10 +12,12 @@ import { reportPartialFailure, type FhirContext, type ResultPath } from './fhir-
 export async function sameAs(ctx: FhirContext, at: ResultPath | undefined, patient: FhirResource): Promise<FhirResource[]> {
   const origin = originOf(patient);
   if (!origin || patient.id === undefined || ctx.patientIdentifierSystems.length === 0) return [];
-  requireAccess(ctx, 'Patient', 'r');
+  const restriction = await accessTo(ctx, 'Patient', 'r');
   const identifiers = personIdentifiers(patient, new Set(ctx.patientIdentifierSystems));
   if (identifiers.length === 0) return [];
-  const { matches, failures } = await ctx.loaders.sameAs.load({ sourceId: origin.sourceId, id: patient.id, identifiers });
+  const loaded = await ctx.loaders.sameAs.load({ sourceId: origin.sourceId, id: patient.id, identifiers });
+  const failures = loaded.failures;
+  const matches = restriction.all ? loaded.matches : loaded.matches.filter((m) => restriction.visible(m, originOf(m)?.sourceId));
   for (const f of failures) reportPartialFailure(ctx, at, f.error, f.sourceId);
   ctx.trail.record('R', matches);
   for (const m of matches) {

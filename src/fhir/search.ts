@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { mayRead, requireAccess } from './access.ts';
+import { accessIfGranted, accessTo, checkRevealingFilters, keepVisible, type Restriction } from './restriction.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
+import { originOf } from '../sources/resource-origin.ts';
 import type { SearchQuery } from '../sources/search-query.ts';
 import { searchScope } from './cursors.ts';
 import { federatedPage } from './federated-search.ts';
@@ -46,20 +47,35 @@ export async function searchPage(
   filters: SearchQuery,
   args: SearchArgs,
 ): Promise<ConnectionResult> {
-  requireAccess(ctx, resourceType, 's');
+  const restriction = await accessTo(ctx, resourceType, 's');
   checkSearchBounds(ctx, filters);
+  await checkRevealingFilters(ctx, filters);
   const sort = parseSort(filters.find(([name]) => name === '_sort')?.[1], resourceType, ctx.searchParams);
   checkTokenCodes(ctx, at, resourceType, filters);
-  const sources = searchSourcesFor(ctx, at, resourceType, args.sourceId, filters);
+  const candidates = searchSourcesFor(ctx, at, resourceType, args.sourceId, filters);
   const count = pageSize(args._count, ctx, at);
+  // A restricted viewer's search goes only to the sources that can hold something it may see, narrowed there.
+  const sources = restriction.all ? candidates : candidates.filter((s) => restriction.atSource(s.id) !== null);
+  if (sources.length === 0) return emptyPage(resourceType, count);
+  const narrowed = (sourceId: string) => restriction.atSource(sourceId)?.query ?? [];
   if (sources.length > 1) {
-    const merged = await federatedPage(ctx, at, { resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor });
-    const result = { ...merged, included: visibleIncludes(ctx, merged.included) };
+    const merged = await federatedPage(ctx, at, {
+      resourceType, filters, sort, sources, count, offset: offsetOf(args._offset), cursor: args._cursor,
+      ...(restriction.all ? {} : { narrowed, restrictionKey: restriction.key }),
+    });
+    const seen = keepVisible(restriction, merged.resources, sourceOf);
+    const result = {
+      ...merged,
+      ...(seen.hidden > 0 || !sources.every((s) => restriction.atSource(s.id)!.exact) ? { count: undefined } : {}),
+      resources: seen.kept,
+      included: await visibleIncludes(ctx, merged.included),
+    };
     ctx.trail.record('R', [...result.resources, ...result.included]);
     return result;
   }
   const source = sources[0]!;
-  const scope = searchScope('page', resourceType, filters, source.id);
+  const own = restriction.atSource(source.id)!;
+  const scope = searchScope('page', resourceType, restriction.all ? filters : [...filters, ['\u0000restriction', restriction.key]], source.id);
   let request;
   let offset = offsetOf(args._offset);
   if (args._cursor) {
@@ -74,27 +90,35 @@ export async function searchPage(
     request = { sourceId: source.id, resourceType, link };
     offset = offsetInLink(link) ?? 0;
   } else {
-    const query: Array<readonly [string, string]> = [...filters, ['_count', String(count)]];
+    const query: Array<readonly [string, string]> = [...filters, ...own.query, ['_count', String(count)]];
     if (offset > 0) query.push(['_offset', String(offset)]);
     request = { sourceId: source.id, resourceType, query };
   }
   const page = await ctx.loaders.search.load(request);
-  ctx.loaders.prime(source.id, page.resources);
-  ctx.trail.record('R', [...page.resources, ...visibleIncludes(ctx, page.included)], source.id);
+  const seen = keepVisible(restriction, page.resources, () => source.id);
+  ctx.loaders.prime(source.id, seen.kept);
+  const included = await visibleIncludes(ctx, page.included);
+  ctx.trail.record('R', [...seen.kept, ...included], source.id);
   const cursorOf = (link: string | undefined) => (link === undefined ? undefined : ctx.cursors.encode(scope, { l: link, n: count }));
   return {
     resourceType,
-    count: page.total,
+    count: seen.hidden > 0 || !own.exact ? undefined : page.total,
     offset,
     pageSize: count,
     first: cursorOf(page.links.first),
     previous: cursorOf(page.links.previous),
     next: cursorOf(page.links.next),
     last: cursorOf(page.links.last),
-    resources: page.resources,
-    included: visibleIncludes(ctx, page.included),
+    resources: seen.kept,
+    included,
   };
 }
+
+function emptyPage(resourceType: string, count: number): ConnectionResult {
+  return { resourceType, count: 0, offset: 0, pageSize: count, resources: [], included: [] };
+}
+
+const sourceOf = (resource: FhirResource) => originOf(resource)?.sourceId;
 
 /** Paging links must stay searches of the same type (or server-level paging links such as HAPI's `?_getpages=`). */
 function isSearchLink(link: string, resourceType: string): boolean {
@@ -106,7 +130,13 @@ function offsetInLink(link: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** `_include`/`_revinclude` results of types the viewer may not read are left out (the page's own matches are not). */
-function visibleIncludes(ctx: FhirContext, included: readonly FhirResource[]): readonly FhirResource[] {
-  return ctx.viewer.kind === 'anonymous' ? included : included.filter((r) => mayRead(ctx, r.resourceType));
+/**
+ * `_include`/`_revinclude` results the viewer may see: of types it may read, and (restricted) each one visible — the
+ * page's own matches are checked by the search's restriction.
+ */
+async function visibleIncludes(ctx: FhirContext, included: readonly FhirResource[]): Promise<readonly FhirResource[]> {
+  if (ctx.viewer.kind === 'anonymous' || included.length === 0) return included;
+  const byType = new Map<string, Restriction | undefined>();
+  for (const r of included) if (!byType.has(r.resourceType)) byType.set(r.resourceType, await accessIfGranted(ctx, r.resourceType, 'r'));
+  return included.filter((r) => byType.get(r.resourceType)?.visible(r, sourceOf(r)) ?? false);
 }

@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { SearchParamIndex } from './model/load-model.ts';
 import { shown } from '../errors/shown.ts';
+import { valuesAt } from './element-values.ts';
 
 /** One `_sort` field with the element paths the gateway reads to compare resources of different sources. */
 export interface SortField {
@@ -35,7 +36,10 @@ export function parseSort(sort: string | undefined, resourceType: string, params
 export function sortKeyOf(resource: object, fields: readonly SortField[]): SortKey {
   return fields.map((field) => {
     const values: (string | number)[] = [];
-    for (const path of field.paths ?? []) collect(resource, path.split('.'), 0, values);
+    for (const element of valuesAt(resource, field.paths ?? [])) {
+      const comparable = comparableOf(element);
+      if (comparable !== undefined) values.push(comparable);
+    }
     if (values.length === 0) return undefined;
     let best = values[0]!;
     for (const v of values) if (field.descending ? compareValues(v, best) > 0 : compareValues(v, best) < 0) best = v;
@@ -62,29 +66,6 @@ function compareValues(x: string | number, y: string | number): number {
   const a = String(x);
   const b = String(y);
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function collect(value: unknown, steps: readonly string[], i: number, out: (string | number)[]): void {
-  if (value === null || value === undefined) return;
-  if (Array.isArray(value)) {
-    for (const item of value) collect(item, steps, i, out);
-    return;
-  }
-  if (i < steps.length) {
-    if (typeof value !== 'object') return;
-    const element = value as Record<string, unknown>;
-    const step = steps[i]!;
-    if (step in element) collect(element[step], steps, i + 1, out);
-    else for (const key of choiceKeys(element, step)) collect(element[key], steps, i + 1, out);
-    return;
-  }
-  const comparable = comparableOf(value);
-  if (comparable !== undefined) out.push(comparable);
-}
-
-/** `effective` names a choice element: its JSON key is `effectiveDateTime`, `effectivePeriod`, ... */
-function choiceKeys(element: Record<string, unknown>, name: string): string[] {
-  return Object.keys(element).filter((key) => key.length > name.length && key.startsWith(name) && /[A-Z]/.test(key[name.length]!));
 }
 
 /**

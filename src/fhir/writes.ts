@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { requireAccess } from './access.ts';
+import { accessTo } from './restriction.ts';
+import { narrowCriteria, requireExisting, requireWritable } from './write-access.ts';
 import { shown } from '../errors/shown.ts';
 import { resourceKey } from '../loaders/create-loaders.ts';
 import type { WriteOptions } from '../sources/fhir-client.ts';
@@ -33,10 +34,12 @@ export async function createResource(
   resourceType: string,
   args: WriteArgs & { readonly res?: unknown; readonly ifNoneExist?: string | null | undefined },
 ): Promise<FhirResource> {
-  requireAccess(ctx, resourceType, 'c');
+  const restriction = await accessTo(ctx, resourceType, 'c');
   const { id: _ignored, ...body } = resourceBody(args.res, resourceType);
-  const opts: WriteOptions = { ...writeDeadline(ctx), ...ifNoneExistOption(args.ifNoneExist, ctx.limits.maxUrlLength) };
   const source = createTarget(ctx, resourceType, args.sourceId, 'create');
+  requireWritable(ctx, restriction, body, source.id, 'c');
+  const ifNoneExist = args.ifNoneExist === undefined || args.ifNoneExist === null ? args.ifNoneExist : narrowCriteria(restriction, source.id, args.ifNoneExist, resourceType);
+  const opts: WriteOptions = { ...writeDeadline(ctx), ...ifNoneExistOption(ifNoneExist, ctx.limits.maxUrlLength) };
   const written = await source.client.create(resourceType, body, opts);
   remember(ctx, source, written.resource);
   ctx.trail.record(written.status === 200 ? 'R' : 'C', [written.resource], source.id);
@@ -53,13 +56,15 @@ export async function updateResource(
   args: WriteArgs & { readonly id: string; readonly res?: unknown; readonly ifMatch?: string | null | undefined },
 ): Promise<FhirResource> {
   checkId(args.id);
-  requireAccess(ctx, resourceType, 'u');
+  const restriction = await accessTo(ctx, resourceType, 'u');
   const body = resourceBody(args.res, resourceType);
   if (body.id !== undefined && body.id !== args.id) {
     throw new GatewayError('BAD_USER_INPUT', `res.id '${shown(String(body.id))}' differs from id '${args.id}'; leave it out or make them equal`);
   }
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
   const source = namedTarget(ctx, resourceType, args.sourceId);
+  await requireExisting(ctx, restriction, source.id, resourceType, args.id, 'u');
+  requireWritable(ctx, restriction, { ...body, id: args.id }, source.id, 'u');
   const written = await source.client.update(resourceType, args.id, { ...body, id: args.id }, opts);
   remember(ctx, source, written.resource);
   ctx.trail.record('U', [written.resource], source.id);
@@ -73,9 +78,10 @@ export async function deleteResource(
   args: WriteArgs & { readonly id: string; readonly ifMatch?: string | null | undefined },
 ): Promise<DeletedResource> {
   checkId(args.id);
-  requireAccess(ctx, resourceType, 'd');
+  const restriction = await accessTo(ctx, resourceType, 'd');
   const opts: WriteOptions = { ...writeDeadline(ctx), ...ifMatchOption(args.ifMatch) };
   const source = namedTarget(ctx, resourceType, args.sourceId);
+  await requireExisting(ctx, restriction, source.id, resourceType, args.id, 'd');
   const result = await source.client.delete(resourceType, args.id, opts);
   ctx.trail.record('D', [{ resourceType, id: args.id }], source.id);
   forget(ctx, resourceKey(source.id, resourceType, args.id));

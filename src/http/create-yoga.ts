@@ -38,7 +38,7 @@ import { useAudit } from './use-audit.ts';
 import { useAuditEvents } from './use-audit-events.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
-import type { CompartmentPaths } from '../fhir/compartment.ts';
+import type { CompartmentModel, CompartmentPaths } from '../fhir/compartment.ts';
 import { useSmartConfiguration } from './use-smart-configuration.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { IssuerMetadataSource } from '../auth/issuer-metadata.ts';
@@ -49,6 +49,8 @@ export interface PipelineDeps {
   readonly sources: SourceRegistry;
   readonly searchParams: SearchParamIndex;
   readonly cursors: CursorCodec;
+  /** R4's Patient compartment: what a patient-context token may see. */
+  readonly compartment: CompartmentModel;
   readonly logger: YogaLogger;
   /** True once every source was asked for its /metadata and one answered; else why not. */
   readonly isReady: () => boolean;

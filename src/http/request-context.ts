@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.types.ts';
+import type { CompartmentModel } from '../fhir/compartment.ts';
 import type { CursorCodec } from '../fhir/cursors.ts';
 import type { FhirContext } from '../fhir/fhir-context.ts';
 import type { SearchParamIndex } from '../fhir/model/load-model.ts';
@@ -11,6 +12,7 @@ export interface RequestContextDeps {
   readonly sources: SourceRegistry;
   readonly searchParams: SearchParamIndex;
   readonly cursors: CursorCodec;
+  readonly compartment: CompartmentModel;
 }
 
 /**
@@ -31,6 +33,7 @@ export function createRequestContext(deps: RequestContextDeps, request: Request)
     patientIdentifierSystems: config.identity.patientIdentifierSystems,
     defaultWriteSource: config.defaultWriteSource,
     cursors: deps.cursors,
+    compartment: deps.compartment,
     call,
     warnings: [],
     partialFailures: [],

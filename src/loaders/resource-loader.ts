@@ -62,6 +62,7 @@ export function createResourceLoader(deps: LoaderDeps): ResourceLoader {
   });
 }
 
-function notFound(sourceId: string, resourceType: string, id: string): UpstreamError {
+/** A resource a source does not have (also what a resource the viewer may not see looks like: src/fhir/restriction.ts). */
+export function notFound(sourceId: string, resourceType: string, id: string): UpstreamError {
   return new UpstreamError(`${resourceType}/${id} was not found in source '${sourceId}'`, { code: 'NOT_FOUND', sourceId });
 }

@@ -1,7 +1,8 @@
 // SMART scopes decide what a valid token may do, in the core, identically on GraphQL, $graphql and the REST API:
 // v1 (.read/.write/.*) and v2 (.cruds letters) scopes, wildcards, several scopes for one type OR-ed; a type not
 // granted is 403 on REST and a FORBIDDEN error on that GraphQL field only, decided before anything is sent upstream.
-// patient/ and granular scopes grant nothing until the patient compartment is enforced.
+// Granular v2 scopes (`?param=value`) cover the resources that match them: narrowed at the source, checked on return.
+// The patient compartment is tested in patient-isolation.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScope } from '../../src/fhir/access.ts';
 import { startFixture, type Fixture } from '../helpers/fixture.ts';
@@ -107,13 +108,65 @@ describe('scopes on GraphQL and $graphql', () => {
     expect(f.writes().map((w) => w.method)).toEqual(['POST', 'DELETE']);
   });
 
-  it('patient/ and granular scopes grant nothing until the patient compartment is enforced', async () => {
-    for (const scope of ['patient/*.rs', 'patient/Patient.read', 'user/Patient.rs?gender=female']) {
-      const r = await gql(scope, '{ PatientList { id } }');
-      expect(r.data.PatientList, scope).toBeNull();
-      expect(forbidden(r.errors), scope).toEqual([['PatientList']]);
-      expect(r.errors![0]!.message, scope).toMatch(/does not enforce yet/);
+  it('a granular scope shows only the resources matching its parameters, narrowed at the source', async () => {
+    const direct = await f.direct<{ entry: Array<{ resource: { id: string; gender: string } }> }>('demo', 'Patient?_count=50');
+    const women = direct.body.entry.filter((e) => e.resource.gender === 'female').map((e) => e.resource.id).sort();
+    const men = direct.body.entry.filter((e) => e.resource.gender === 'male').map((e) => e.resource.id);
+    expect(women.length).toBeGreaterThan(0);
+    expect(men.length).toBeGreaterThan(0);
+    f.resetCalls();
+    const r = await gql('user/Patient.rs?gender=female', '{ PatientList(_count: 50) { id gender } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data.PatientList.map((p: { id: string }) => p.id).sort()).toEqual(women);
+    expect(f.calls('demo').map((c) => c.url)).toEqual([expect.stringContaining('gender=female')]);
+    // a read by id of a resource the scope does not cover: not found, exactly like an id that does not exist
+    const hidden = await rest('user/Patient.rs?gender=female', `/fhir/Patient/${men[0]}`);
+    const missing = await rest('user/Patient.rs?gender=female', '/fhir/Patient/no-such-patient');
+    expect(hidden.status).toBe(404);
+    expect(missing.status).toBe(404);
+    expect(hidden.body.issue[0].diagnostics.replace(men[0], 'X')).toBe(missing.body.issue[0].diagnostics.replace('no-such-patient', 'X'));
+    const gone = await gql('user/Patient.rs?gender=female', `{ Patient(id: "${men[0]}") { id } }`);
+    expect(gone.data?.Patient ?? null).toBeNull();
+    expect(gone.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('several granular scopes for one type are OR-ed: one parameter with both values at the source, or checked on return', async () => {
+    const direct = await f.direct<{ entry: Array<{ resource: { id: string; code: { coding: Array<{ code: string }> } } }> }>('demo', 'Observation?_count=500');
+    const codes = [...new Set(direct.body.entry.map((e) => e.resource.code.coding[0]!.code))].sort();
+    expect(codes.length).toBeGreaterThan(2);
+    const [c1, c2] = codes as [string, string];
+    const expected = direct.body.entry.filter((e) => [c1, c2].includes(e.resource.code.coding[0]!.code)).map((e) => e.resource.id).sort();
+    f.resetCalls();
+    const both = await gql(`user/Observation.rs?code=http://loinc.org|${c1} user/Observation.rs?code=http://loinc.org|${c2}`, '{ ObservationList(_count: 500) { id } }');
+    expect(both.errors).toBeUndefined();
+    expect(both.data.ObservationList.map((o: { id: string }) => o.id).sort()).toEqual(expected);
+    expect(decodeURIComponent(f.calls('demo')[0]!.url)).toContain(`code=http://loinc.org|${c1},http://loinc.org|${c2}`);
+    // different parameters cannot be one search: every result is checked against the scopes on return
+    const firstPatient = direct.body.entry[0]!.resource as unknown as { subject: { reference: string } };
+    const mixed = await gql(`user/Observation.rs?code=http://loinc.org|${c1} user/Observation.rs?subject=${firstPatient.subject.reference}`, '{ ObservationList(_count: 500) { id code { coding { code } } subject { reference } } }');
+    expect(mixed.errors).toBeUndefined();
+    const wanted = direct.body.entry.filter((e) => e.resource.code.coding[0]!.code === c1 || (e.resource as unknown as { subject: { reference: string } }).subject.reference === firstPatient.subject.reference);
+    expect(mixed.data.ObservationList.map((o: { id: string }) => o.id).sort()).toEqual(wanted.map((e) => e.resource.id).sort());
+  });
+
+  it('a granular scope whose parameters the gateway cannot evaluate grants nothing; patient/ scopes without a patient claim neither', async () => {
+    const r = await gql('user/Observation.rs?value-quantity=gt100', '{ ObservationList { id } }');
+    expect(r.data.ObservationList).toBeNull();
+    expect(forbidden(r.errors)).toEqual([['ObservationList']]);
+    expect(r.errors![0]!.message).toMatch(/cannot evaluate/);
+    const p = await gql('patient/*.rs', '{ PatientList { id } }');
+    expect(p.data.PatientList).toBeNull();
+    expect(forbidden(p.errors)).toEqual([['PatientList']]);
+    expect(p.errors![0]!.message).toMatch(/no patient claim/);
+  });
+
+  it('with a granular scope, search parameters that filter by unchecked resources are refused: chains, _has, _filter', async () => {
+    for (const param of ['subject.name=Smith', 'subject:Patient.name=Smith', '_has:Condition:patient:code=x', '_filter=status eq final']) {
+      const r = await rest('user/Observation.rs?status=final user/Patient.rs user/Condition.rs', `/fhir/Observation?${param}`);
+      expect(r.status, param).toBe(403);
     }
+    // without restricted scopes, _has needs a grant covering the type it looks into
+    expect((await rest('user/Patient.rs', '/fhir/Patient?_has:Observation:subject:code=1234')).status).toBe(403);
   });
 });
 

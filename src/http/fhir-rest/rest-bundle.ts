@@ -1,4 +1,4 @@
-import { historyCursor } from '../../fhir/history.ts';
+import { historyCursor, type HistoryPage } from '../../fhir/history.ts';
 import type { Source } from '../../sources/source-registry.ts';
 import { gatewayUrl, requestUrl, rewriteUpstreamUrl, type RestCall } from './rest-call.ts';
 
@@ -13,7 +13,8 @@ interface PassedEntry {
  * `response.location`s under the source's base become gateway URLs, paging links become gateway links that carry
  * the upstream link in a signed `_cursor` (`own` is the request's path relative to the base: the cursor's scope).
  */
-export function rewriteBundle(call: RestCall, source: Source, bundle: Record<string, unknown>, own: string): Record<string, unknown> {
+export function rewriteBundle(call: RestCall, page: Pick<HistoryPage, 'source' | 'bundle' | 'own' | 'restrictionKey'>): Record<string, unknown> {
+  const { source, bundle } = page;
   const out: Record<string, unknown> = { ...bundle };
   if (Array.isArray(bundle['link'])) {
     // the source's Bundle is untrusted JSON: links and entries that are not objects are dropped, never a TypeError
@@ -21,7 +22,7 @@ export function rewriteBundle(call: RestCall, source: Source, bundle: Record<str
       if (typeof link !== 'object' || link === null || typeof link.url !== 'string') return [];
       const relative = relativeTo(source, link.url);
       if (relative === undefined) return [];
-      const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${historyCursor(call.ctx, own, source, relative)}`);
+      const url = link.relation === 'self' ? requestUrl(call, call.url.search.slice(1)) : requestUrl(call, `_cursor=${historyCursor(call.ctx, page, relative)}`);
       return [{ ...link, url }];
     });
   }

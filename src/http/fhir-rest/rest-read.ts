@@ -40,5 +40,5 @@ export async function history(call: RestCall, resourceType: string, id: string |
     query: call.url.search.slice(1),
     ...(cursor !== null ? { cursor } : {}),
   });
-  return fhirResponse(call.fetchAPI, 200, rewriteBundle(call, page.source, page.bundle, page.own));
+  return fhirResponse(call.fetchAPI, 200, rewriteBundle(call, page));
 }

@@ -61,7 +61,7 @@ export async function batch(call: RestCall): Promise<Response> {
     throw new GatewayError('BAD_USER_INPUT', `POST ${call.deps.basePath} takes a Bundle of type batch or transaction (got a ${String(bundle.resource['resourceType']).slice(0, 32)})`);
   }
   const answer = await forwardBatch(call.ctx, bundle, passed(call, 'POST'), call.sourceId);
-  return fhirResponse(call.fetchAPI, answer.status, rewriteBundle(call, answer.source, answer.bundle, ''));
+  return fhirResponse(call.fetchAPI, answer.status, rewriteBundle(call, { source: answer.source, bundle: answer.bundle, own: '' }));
 }
 
 function passed(call: RestCall, method: WriteMethod): Record<string, string> {
