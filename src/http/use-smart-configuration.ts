@@ -27,10 +27,21 @@ export const SCOPES_SUPPORTED = Object.freeze([
  * (the FHIR base URL is what apps are given), readable from any origin. The authorization server's endpoints come
  * from its own metadata (issuer-metadata.ts); the gateway adds what it enforces (`permission-v1`/`-v2`, patient and
  * user contexts) and the scopes it understands. PKCE: S256 only, as SMART 2.2 requires.
+ *
+ * The CapabilityStatement (`[fhir]/metadata`, also per source) is discovery too once SMART is on: its `rest.security`
+ * names the SMART service and the authorization server's endpoints (oauth-uris, where SMART v1 clients look). Like the
+ * SMART configuration it is public (use-auth.ts) and readable from any origin; an origin on the CORS allow-list keeps
+ * the answer use-cors.ts gives it.
  */
 export function useSmartConfiguration(options: SmartConfigurationOptions): Plugin {
   const paths = new Set(['/.well-known/smart-configuration', `${options.fhirBasePath}/.well-known/smart-configuration`]);
+  const capabilityStatement = new RegExp(`^${options.fhirBasePath}(/[a-z][a-z0-9-]*)?/metadata$`); // the gateway's, or one source's
   return {
+    onResponse({ request, response }) {
+      if (options.auth === null || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+      if (!capabilityStatement.test(pathnameOf(request.url)) || response.headers.has('access-control-allow-origin')) return;
+      response.headers.set('access-control-allow-origin', '*');
+    },
     async onRequest({ request, fetchAPI, endResponse }) {
       if (!paths.has(pathnameOf(request.url))) return;
       const id = requestIdOf(request);
