@@ -86,6 +86,27 @@ describe('a request without a valid token', () => {
     expect(f.calls()).toEqual([]);
   });
 
+  it('a valid token whose patient claim names no existing Patient: FORBIDDEN on every data route (REST 403), never data', async () => {
+    const header = `Bearer ${await issuer.sign({ scope: 'patient/*.rs', patient: 'no-such-patient' })}`;
+    for (const route of ROUTES) {
+      const res = await route.send(header);
+      const body = (await res.json()) as any;
+      // GraphQL: a field error, the request itself was valid (GraphQL over HTTP: 200 with errors); instance-level
+      // $graphql: its focus resource could not be read, which is the request's status
+      const instance = route.name.includes('/Patient/pat-0001/$graphql');
+      expect(res.status, route.name).toBe(route.graphql && !instance ? 200 : 403);
+      if (route.graphql) {
+        expect(body.data?.PatientList ?? body.data?.id ?? null, route.name).toBeNull();
+        expect(body.errors?.[0]?.extensions?.code, route.name).toBe('FORBIDDEN');
+        expect(body.errors?.[0]?.message, route.name).toMatch(/'no-such-patient' is not a Patient/);
+      } else {
+        expect(body.resourceType, route.name).toBe('OperationOutcome');
+        expect(body.issue?.[0]?.code, route.name).toBe('forbidden');
+      }
+      expect(JSON.stringify(body), route.name).not.toMatch(/"(family|given|birthDate)"/);
+    }
+  });
+
   it('never writes a token into the log', async () => {
     const token = await issuer.sign({ aud: 'https://elsewhere.example.org/fhir' });
     await ROUTES[0]!.send(`Bearer ${token}`);
