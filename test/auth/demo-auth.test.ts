@@ -58,6 +58,21 @@ describe('--demo-auth', () => {
     expect(refused.errors[0].extensions.code).toBe('FORBIDDEN');
   });
 
+  it('a patient token from npm run token sees that patient in both demo sources, and nobody else', async () => {
+    const made = token('--url', gw.url, '--patient', 'pat-0001', '--scope', 'patient/*.rs');
+    expect(made.status, made.stderr).toBe(0);
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${made.stdout}` },
+      body: JSON.stringify({ query: '{ PatientList(_count: 50) { id sourceId } ObservationList(_count: 500) { subject { reference } } }' }),
+    });
+    const body = (await res.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.PatientList.map((p: any) => `${p.sourceId}/${p.id}`).sort()).toEqual(['hospital/pat-0001', 'lab/lab-pat-0001']);
+    expect(body.data.ObservationList.length).toBeGreaterThan(0);
+    expect(new Set(body.data.ObservationList.map((o: any) => o.subject.reference))).toEqual(new Set(['Patient/pat-0001', 'Patient/lab-pat-0001']));
+  });
+
   it('the token script says what is wrong instead of printing a token', () => {
     expect(token('--url', gw.url)).toMatchObject({ status: 2, stdout: '' });
     expect(token('--url', gw.url)).toMatchObject({ stderr: expect.stringContaining('--scope is required') });
