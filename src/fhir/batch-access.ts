@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import type { Interaction } from './access.ts';
 import type { FhirContext } from './fhir-context.ts';
-import { accessTo, hasRestrictedGrants, type Restriction } from './restriction.ts';
+import { accessTo, checkRevealingFilters, hasRestrictedGrants, type Restriction } from './restriction.ts';
 import { narrowCriteria, requireExisting, requirePatchable, requireWritable } from './write-access.ts';
 
 interface BatchEntry {
@@ -76,6 +76,7 @@ export async function planBatch(
       else if (id !== undefined) checks.push({ index, restriction, kind: version === undefined ? 'instance-history' : 'resource', exact: false });
       else if (sub === '_history') checks.push({ index, restriction, kind: 'bundle', exact: false }); // history takes no search parameters
       else {
+        await checkRevealingFilters(ctx, [...new URLSearchParams(query ?? '')]);
         const narrowed = narrowCriteria(restriction, sourceId, query ?? '', resourceType);
         request['url'] = `${resourceType}?${narrowed}`;
         request['method'] = 'GET';

@@ -302,6 +302,8 @@ describe('REST', () => {
   it('R8 searches that filter through unchecked resources are refused: _has, chains', async () => {
     expect((await rest('/fhir/Patient?_has:Observation:subject:code=8867-4')).status).toBe(403);
     expect((await rest('/fhir/Observation?subject.name=Smith')).status).toBe(403);
+    const batch = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Observation?subject.name=Smith' } }] };
+    expect((await rest('/fhir/hospital', { method: 'POST', body: JSON.stringify(batch) })).status).toBe(403);
   });
 
   it('R9 a cursor issued to another viewer does not page this one\'s search', async () => {
