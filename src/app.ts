@@ -10,6 +10,7 @@ import { createLogger, type YogaLogger } from 'graphql-yoga';
 import type { Config, SourceConfig } from './config/config.types.ts';
 import { CursorCodec } from './fhir/cursors.ts';
 import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
+import { changeFeedOver } from './events/change-feed.ts';
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
@@ -134,6 +135,7 @@ export function createApp(
   const resourceTypes = new Set(model.resourceTypes);
   const params = searchParamIndex(model);
   const audit = auditOf(config, (level, message) => logger[level](message));
+  const changes = changeFeedOver(audit.db, { log: (message) => logger.error(message) });
   const compartment = compartmentModel(model.patientCompartment, (type, code) => params(type, code)?.paths);
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
   const yoga = createGatewayYoga({
@@ -149,6 +151,7 @@ export function createApp(
     topLevel: topLevelIndex(model),
     auth: authOf(config, options.fetch),
     compartment,
+    changes,
     audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartment.paths },
     ...(options.publicRoutes ? { publicRoutes: options.publicRoutes } : {}),
   });
@@ -180,6 +183,7 @@ export function createApp(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await changes.close(); // before the database closes
       await Promise.all([...upstreams.map((u) => u.close()), closeFhirpath(), audit.writer.close()]); // the audit trail is flushed
     },
   };

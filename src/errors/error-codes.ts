@@ -54,6 +54,13 @@ const TABLE = {
   AUTH_UNAVAILABLE: { status: 503, issue: 'transient' },
   /** Strict audit durability: the request's audit events could not be committed, so the answer is withheld. */
   AUDIT_UNAVAILABLE: { status: 503, issue: 'transient' },
+  // --- live updates (subscriptions) ------------------------------------------------------------------------
+  /** `_since` names an event older than the event log keeps (its retention window): resuming would skip events. */
+  EVENTS_EXPIRED: { status: 410, issue: 'not-found' },
+  /** A subscriber fell too far behind the live events and was dropped; it resumes with `_since`. */
+  EVENTS_OVERFLOW: { status: 503, issue: 'throttled' },
+  /** The event log cannot be read or written (the database is down). */
+  EVENTS_UNAVAILABLE: { status: 503, issue: 'transient' },
   // --- the gateway itself --------------------------------------------------------------------------------
   INTERNAL_SERVER_ERROR: { status: 500, issue: 'exception' },
 } as const satisfies Record<string, { status: number; issue: string }>;

@@ -4,6 +4,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { Loaders } from '../loaders/create-loaders.ts';
 import type { CallOptions } from '../sources/fhir-client.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
+import type { ChangeFeed } from './change-event.ts';
 import type { CompartmentModel } from './compartment.ts';
 import type { CursorCodec } from './cursors.ts';
 import type { SearchParamIndex } from './model/load-model.ts';
@@ -59,6 +60,13 @@ export interface FhirContext {
   readonly partialFailures: PartialFailure[];
   /** What the request read, wrote and was refused, for the audit trail (access-trail.ts). */
   readonly trail: AccessTrail;
+  /** The durable change feed (subscriptions read it, writes record into it); undefined when the gateway has none. */
+  readonly changes: ChangeFeed | undefined;
+  /**
+   * Starts a new unit of work on a long-lived context — the next event of a subscription: fresh loaders (nothing
+   * cached from the previous event) under a fresh deadline, empty warning and partial-failure lists.
+   */
+  renew(): void;
 }
 
 /** The path as an array (`['PatientList', 0, 'name']`); `[]` for the root. */

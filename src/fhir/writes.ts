@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.ts';
+import { changeOf, recordChanges } from './record-change.ts';
 import { accessTo } from './restriction.ts';
 import { narrowCriteria, requireExisting, requireWritable } from './write-access.ts';
 import { shown } from '../errors/shown.ts';
@@ -43,6 +44,7 @@ export async function createResource(
   const written = await source.client.create(resourceType, body, opts);
   remember(ctx, source, written.resource);
   ctx.trail.record(written.status === 200 ? 'R' : 'C', [written.resource], source.id);
+  if (written.status !== 200) await recordChanges(ctx, at, [changeOf('create', source.id, written.resource)].filter((c) => c !== undefined));
   if (opts.ifNoneExist !== undefined && written.status === 200) {
     warn(ctx, at, 'EXISTING_RESOURCE', `ifNoneExist matched ${resourceType}/${String(written.resource.id)} in source '${source.id}': nothing was created`);
   }
@@ -68,6 +70,7 @@ export async function updateResource(
   const written = await source.client.update(resourceType, args.id, { ...body, id: args.id }, opts);
   remember(ctx, source, written.resource);
   ctx.trail.record('U', [written.resource], source.id);
+  await recordChanges(ctx, undefined, [changeOf(written.status === 201 ? 'create' : 'update', source.id, written.resource)].filter((c) => c !== undefined));
   return written.resource;
 }
 
@@ -84,6 +87,7 @@ export async function deleteResource(
   await requireExisting(ctx, restriction, source.id, resourceType, args.id, 'd');
   const result = await source.client.delete(resourceType, args.id, opts);
   ctx.trail.record('D', [{ resourceType, id: args.id }], source.id);
+  await recordChanges(ctx, undefined, [changeOf('delete', source.id, { resourceType, id: args.id })].filter((c) => c !== undefined));
   forget(ctx, resourceKey(source.id, resourceType, args.id));
   return { resourceType, id: args.id, sourceId: source.id, outcome: result.outcome };
 }

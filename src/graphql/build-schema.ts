@@ -10,6 +10,7 @@ import { buildQueryType } from './schema/build-query.ts';
 import { buildReferenceResource } from './schema/build-references.ts';
 import { buildReverseFields } from './schema/build-reverse-fields.ts';
 import { buildSameAs } from './schema/build-same-as.ts';
+import { buildSubscriptionType } from './schema/build-subscriptions.ts';
 
 /** The whole FHIR R4 GraphQL schema, generated from the model. */
 export function buildSchema(model: FhirModel): GraphQLSchema {
@@ -21,6 +22,7 @@ export function buildSchema(model: FhirModel): GraphQLSchema {
   buildSameAs(builder, refs);
   buildQueryType(builder, model, refs, connections);
   buildMutationType(builder, model, refs);
+  buildSubscriptionType(builder, model, refs);
   const schema = builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, ...fhirDirectives] });
   releaseBuild(builder, schema, { Resource: resourceTypeResolver(new Set(model.resourceTypes)) });
   return schema;

@@ -38,6 +38,7 @@ import { useAudit } from './use-audit.ts';
 import { useAuditEvents } from './use-audit-events.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
+import type { ChangeFeed } from '../fhir/change-event.ts';
 import type { CompartmentModel, CompartmentPaths } from '../fhir/compartment.ts';
 import { useSmartConfiguration } from './use-smart-configuration.ts';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
@@ -51,6 +52,8 @@ export interface PipelineDeps {
   readonly cursors: CursorCodec;
   /** R4's Patient compartment: what a patient-context token may see. */
   readonly compartment: CompartmentModel;
+  /** The durable change feed of live updates (src/events). */
+  readonly changes?: ChangeFeed;
   readonly logger: YogaLogger;
   /** True once every source was asked for its /metadata and one answered; else why not. */
   readonly isReady: () => boolean;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.types.ts';
+import type { ChangeFeed } from '../fhir/change-event.ts';
 import type { CompartmentModel } from '../fhir/compartment.ts';
 import type { CursorCodec } from '../fhir/cursors.ts';
 import type { FhirContext } from '../fhir/fhir-context.ts';
@@ -13,6 +14,7 @@ export interface RequestContextDeps {
   readonly searchParams: SearchParamIndex;
   readonly cursors: CursorCodec;
   readonly compartment: CompartmentModel;
+  readonly changes?: ChangeFeed;
 }
 
 /**
@@ -22,9 +24,11 @@ export interface RequestContextDeps {
  */
 export function createRequestContext(deps: RequestContextDeps, request: Request): FhirContext {
   const { config, sources, searchParams } = deps;
-  const call = { deadline: Date.now() + config.limits.requestTimeoutMs, signal: request.signal };
   const referencePaths = (resourceType: string, code: string) => searchParams(resourceType, code)?.paths;
-  return {
+  const callNow = () => ({ deadline: Date.now() + config.limits.requestTimeoutMs, signal: request.signal });
+  const loadersFor = (call: FhirContext['call']) => createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems });
+  const call = callNow();
+  const ctx: Mutable<FhirContext> = {
     requestId: requestIdOf(request),
     viewer: viewerOf(request),
     sources,
@@ -38,6 +42,16 @@ export function createRequestContext(deps: RequestContextDeps, request: Request)
     warnings: [],
     partialFailures: [],
     trail: trailOf(request),
-    loaders: createLoaders({ sources, call, referencePaths, patientIdentifierSystems: config.identity.patientIdentifierSystems }),
+    loaders: loadersFor(call),
+    changes: deps.changes,
+    renew() {
+      ctx.call = callNow();
+      ctx.loaders = loadersFor(ctx.call);
+      ctx.warnings.length = 0;
+      ctx.partialFailures.length = 0;
+    },
   };
+  return ctx;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -1,0 +1,130 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { ChangeAction, ChangeEvent, NewChange } from '../fhir/change-event.ts';
+import type { FhirResource } from '../sources/fhir-types.ts';
+
+/** The change log's tables (migration 2026_12_06_0002_change_event). */
+type ChangeTables = {
+  change_event: {
+    event_number: number;
+    recorded_ms: number;
+    source_id: string;
+    resource_type: string;
+    resource_id: string;
+    version_id: string | null;
+    action: string;
+    resource: string | null;
+    previous: string | null;
+    dedupe_key: string | null;
+  };
+  change_log_state: { id: number; last_number: number; pruned_through: number };
+};
+
+type Row = ChangeTables['change_event'];
+
+/** Where the log stands: the last number committed, and how far retention has removed events. */
+export interface LogPosition {
+  readonly last: bigint;
+  readonly prunedThrough: bigint;
+}
+
+/**
+ * The durable change log over the gateway's database (kysely: SQLite or PostgreSQL, the same SQL). Numbers are
+ * gapless and never reused: every append locks the one counter row for its transaction, so appends are serialised,
+ * a number is taken only by a row that commits, and a reader that sees event N sees every event before it. A change
+ * already logged (same source, type, id, version and action — a gateway write and the upstream's notification of it)
+ * is not logged again.
+ */
+export class ChangeLog {
+  readonly #db: Kysely<ChangeTables>;
+
+  constructor(db: Db) {
+    this.#db = db.kysely.withTables<ChangeTables>() as unknown as Kysely<ChangeTables>;
+  }
+
+  /** Appends changes in one transaction; resolves with the events as logged (duplicates left out) once committed. */
+  async append(changes: readonly NewChange[], now = Date.now()): Promise<ChangeEvent[]> {
+    if (changes.length === 0) return [];
+    return this.#db.transaction().execute(async (trx) => {
+      // Taking the counter row first: every other append waits here until this one commits.
+      const state = await trx.updateTable('change_log_state').set({ last_number: sql`last_number` }).where('id', '=', 1).returning(['last_number']).executeTakeFirstOrThrow();
+      let last = BigInt(state.last_number);
+      const logged: ChangeEvent[] = [];
+      for (const change of changes) {
+        const key = dedupeKey(change);
+        if (key !== null && (await trx.selectFrom('change_event').select('event_number').where('dedupe_key', '=', key).executeTakeFirst()) !== undefined) continue;
+        const previous = change.action === 'delete' && change.previous === null ? await lastVersion(trx, change) : change.previous;
+        last += 1n;
+        const row: Row = {
+          event_number: Number(last),
+          recorded_ms: now,
+          source_id: change.sourceId,
+          resource_type: change.resourceType,
+          resource_id: change.id,
+          version_id: change.versionId,
+          action: change.action,
+          resource: change.resource === null ? null : JSON.stringify(change.resource),
+          previous: previous === null ? null : JSON.stringify(previous),
+          dedupe_key: key,
+        };
+        await trx.insertInto('change_event').values(row).execute();
+        logged.push({ ...change, previous, eventNumber: last.toString(), recordedMs: now });
+      }
+      if (logged.length > 0) await trx.updateTable('change_log_state').set({ last_number: Number(last) }).where('id', '=', 1).execute();
+      return logged;
+    });
+  }
+
+  /** Events after `after` (exclusive) in order, at most `limit`; of one type, or all. */
+  async readAfter(after: bigint, limit: number, resourceType?: string): Promise<ChangeEvent[]> {
+    let query = this.#db.selectFrom('change_event').selectAll().where('event_number', '>', Number(after));
+    if (resourceType !== undefined) query = query.where('resource_type', '=', resourceType);
+    const rows = await query.orderBy('event_number').limit(limit).execute();
+    return rows.map(eventOf);
+  }
+
+  async position(): Promise<LogPosition> {
+    const state = await this.#db.selectFrom('change_log_state').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+    return { last: BigInt(state.last_number), prunedThrough: BigInt(state.pruned_through) };
+  }
+
+  /** Removes the events recorded before `beforeMs` (retention), remembering how far it went. Returns how many. */
+  async prune(beforeMs: number): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      const newest = await trx.selectFrom('change_event').select((e) => e.fn.max('event_number').as('n')).where('recorded_ms', '<', beforeMs).executeTakeFirst();
+      const through = newest?.n === null || newest?.n === undefined ? undefined : Number(newest.n);
+      if (through === undefined) return 0;
+      await trx.updateTable('change_log_state').set({ pruned_through: sql`case when pruned_through > ${through} then pruned_through else ${through} end` }).where('id', '=', 1).execute();
+      const removed = await trx.deleteFrom('change_event').where('event_number', '<=', through).executeTakeFirst();
+      return Number(removed.numDeletedRows);
+    });
+  }
+}
+
+/** A change with a version is logged once per source, resource, version and action; one without cannot be recognised. */
+function dedupeKey(change: NewChange): string | null {
+  return change.versionId === null ? null : JSON.stringify([change.sourceId, change.resourceType, change.id, change.versionId, change.action]);
+}
+
+/** A delete's last known version: the newest logged state of the resource, when the log has one. */
+async function lastVersion(trx: Transaction<ChangeTables>, change: NewChange): Promise<FhirResource | null> {
+  const row = await trx.selectFrom('change_event').select(['resource', 'previous'])
+    .where('source_id', '=', change.sourceId).where('resource_type', '=', change.resourceType).where('resource_id', '=', change.id)
+    .orderBy('event_number', 'desc').limit(1).executeTakeFirst();
+  const json = row?.resource ?? row?.previous ?? null;
+  return json === null ? null : (JSON.parse(json) as FhirResource);
+}
+
+function eventOf(row: Row): ChangeEvent {
+  return {
+    eventNumber: BigInt(row.event_number).toString(),
+    action: row.action as ChangeAction,
+    sourceId: row.source_id,
+    resourceType: row.resource_type,
+    id: row.resource_id,
+    versionId: row.version_id,
+    resource: row.resource === null ? null : (JSON.parse(row.resource) as FhirResource),
+    previous: row.previous === null ? null : (JSON.parse(row.previous) as FhirResource),
+    recordedMs: Number(row.recorded_ms),
+  };
+}
