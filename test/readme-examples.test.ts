@@ -144,7 +144,7 @@ function curlRequest(command: string, base: string): { url: string; init: Reques
       const eq = d.indexOf('=');
       encoded.push(eq < 0 ? encodeURIComponent(d) : `${d.slice(0, eq)}=${encodeURIComponent(d.slice(eq + 1))}`);
     } else if (arg === '-G' || arg === '--get') get = true;
-    else if (arg === '-s' || arg === '-i' || arg === '-sS') continue;
+    else if (arg === '-s' || arg === '-i' || arg === '-sS' || arg === '-N') continue;
     else if (arg.startsWith('-')) throw new Error(`curl option ${arg} is not known to this test: teach curlRequest it`);
     else url = arg;
   }
@@ -184,11 +184,50 @@ describe('README', () => {
       it(`runs ${title}`, async () => {
         const { url, init } = curlRequest(example.text, gateway.url);
         const res = await fetch(url, init);
+        if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+          // a subscription: the stream opened; it would run until the reader stops it
+          expect(res.status).toBe(200);
+          await res.body!.cancel();
+          return;
+        }
         const text = await res.text();
         expect(res.status, text).toBeLessThan(400);
         const body = text === '' ? undefined : (JSON.parse(text) as { resourceType?: string; issue?: Array<{ severity: string }>; errors?: unknown });
         expect(body?.errors, text).toBeUndefined();
         if (body?.resourceType === 'OperationOutcome') expect(body.issue!.filter((i) => i.severity === 'error' || i.severity === 'fatal'), text).toEqual([]);
+      });
+      continue;
+    }
+    if (/^\s*subscription\b/.test(example.text)) {
+      // A subscription runs with the write README shows after it (the next curl command that writes), and must get
+      // that write's event.
+      it(`runs ${title}`, async () => {
+        const write = examples.slice(examples.indexOf(example) + 1).find((e) => e.kind === 'curl' && /-X\s+(POST|PUT|PATCH|DELETE)/.test(e.text));
+        expect(write, 'README shows a write after the subscription').toBeDefined();
+        const stream = await fetch(`${gateway.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          body: JSON.stringify({ query: example.text }),
+        });
+        expect(stream.status).toBe(200);
+        await new Promise((r) => setTimeout(r, 200));
+        const { url, init } = curlRequest(write!.text, gateway.url);
+        expect((await fetch(url, init)).status).toBeLessThan(300);
+        const reader = stream.body!.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        const deadline = Date.now() + 10_000;
+        while (!/event: next\ndata: .*\n\n/.test(text) && Date.now() < deadline) {
+          const { value, done } = await Promise.race([reader.read(), new Promise<{ value: undefined; done: true }>((r) => setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now()))]);
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+        await reader.cancel();
+        const data = /event: next\ndata: (.*)\n\n/.exec(text)?.[1];
+        expect(data, text).toBeDefined();
+        const payload = JSON.parse(data!) as { data?: Record<string, { action?: string }>; errors?: unknown };
+        expect(payload.errors, data).toBeUndefined();
+        expect(Object.values(payload.data ?? {})[0]?.action, data).toMatch(/^(create|update|delete)$/);
       });
       continue;
     }
