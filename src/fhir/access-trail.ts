@@ -26,7 +26,33 @@ export class AccessTrail {
   recorded = 0;
   dropped = 0;
 
+  #listener: ((delta: AccessTrail) => void) | undefined;
+  #delta: AccessTrail | undefined;
+
+  /**
+   * From now on, what is recorded goes to `listener` as it happens (a new trail per tick) instead of accumulating: a
+   * long-lived answer — a subscription's stream — is audited event by event, not when it ends.
+   */
+  follow(listener: (delta: AccessTrail) => void): void {
+    this.#listener = listener;
+  }
+
+  #live(): AccessTrail | undefined {
+    if (this.#listener === undefined) return undefined;
+    if (this.#delta === undefined) {
+      this.#delta = new AccessTrail();
+      queueMicrotask(() => {
+        const delta = this.#delta!;
+        this.#delta = undefined;
+        this.#listener!(delta);
+      });
+    }
+    return this.#delta;
+  }
+
   record(action: AccessAction, resources: readonly (FhirResource | null | undefined)[], sourceId?: string): void {
+    const live = this.#live();
+    if (live !== undefined) return live.record(action, resources, sourceId);
     const kept: FhirResource[] = [];
     for (const r of resources) {
       if (r === null || r === undefined || typeof r !== 'object' || typeof r.resourceType !== 'string') continue; // upstream garbage is no access
@@ -41,6 +67,8 @@ export class AccessTrail {
   }
 
   deny(resourceType: string, interaction: string): void {
+    const live = this.#live();
+    if (live !== undefined) return live.deny(resourceType, interaction);
     if (this.denials.length < 100) this.denials.push({ resourceType, interaction });
   }
 }

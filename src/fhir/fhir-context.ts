@@ -64,9 +64,11 @@ export interface FhirContext {
   readonly changes: ChangeFeed | undefined;
   /**
    * Starts a new unit of work on a long-lived context — the next event of a subscription: fresh loaders (nothing
-   * cached from the previous event) under a fresh deadline, empty warning and partial-failure lists.
+   * cached from the previous event) under a fresh deadline, empty warning and partial-failure lists. With `unit` (the
+   * event) and an `authorization` key, the loaders are shared by every context renewed for the same unit with the same
+   * key: the subscribers of one event who are allowed the same see it through one set of upstream reads.
    */
-  renew(): void;
+  renew(unit?: object, authorization?: string): void;
 }
 
 /** The path as an array (`['PatientList', 0, 'name']`); `[]` for the root. */

@@ -29,3 +29,12 @@ export interface TokenViewer {
 }
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
+
+/**
+ * Who is allowed the same: two viewers with the same key get the same access decisions (same issuer, scopes and
+ * patient context), so data loaded for one may serve the other. '' for the anonymous viewer.
+ */
+export function authorizationKey(viewer: Viewer): string {
+  if (viewer.kind === 'anonymous') return '';
+  return JSON.stringify([viewer.issuer, [...viewer.scopes].sort(), viewer.patient ?? null]);
+}

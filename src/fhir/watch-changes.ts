@@ -6,6 +6,7 @@ import type { SearchQuery } from '../sources/search-query.ts';
 import type { ChangeEvent } from './change-event.ts';
 import type { FhirContext } from './fhir-context.ts';
 import { accessTo } from './restriction.ts';
+import { authorizationKey } from './viewer.ts';
 import { searchMatcher, type SearchMatcher } from './search-match.ts';
 
 export interface WatchRequest {
@@ -48,14 +49,16 @@ export async function watchChanges(ctx: FhirContext, request: WatchRequest): Pro
   const stop = new AbortController();
   const source = (await feed.follow(resourceType, since, stop.signal))[Symbol.asyncIterator]();
   const sourceId = request.sourceId ?? undefined;
+  const authorization = authorizationKey(ctx.viewer);
   const decide = (event: ChangeEvent): ChangeEvent | undefined => {
     if (sourceId !== undefined && event.sourceId !== sourceId) return undefined;
     const decisive = event.resource ?? event.previous;
     if (decisive === null) return restriction.all && matchers.length === 0 ? event : undefined;
     const subject = tagResource({ ...decisive } as FhirResource, event.sourceId);
     if (!restriction.visible(subject, event.sourceId) || !matchers.every((m) => m(subject))) return undefined;
-    // Each event is resolved afresh: nothing the previous event loaded is reused (it may have changed since).
-    ctx.renew();
+    // Each event is resolved afresh (nothing the previous event loaded is reused: it may have changed since), through
+    // loaders shared with the event's other subscribers who are allowed the same.
+    ctx.renew(event, authorization);
     if (event.resource === null) return event;
     const resource = tagResource({ ...event.resource } as FhirResource, event.sourceId);
     ctx.loaders.prime(event.sourceId, [resource]);

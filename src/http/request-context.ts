@@ -4,7 +4,7 @@ import type { CompartmentModel } from '../fhir/compartment.ts';
 import type { CursorCodec } from '../fhir/cursors.ts';
 import type { FhirContext } from '../fhir/fhir-context.ts';
 import type { SearchParamIndex } from '../fhir/model/load-model.ts';
-import { createLoaders } from '../loaders/create-loaders.ts';
+import { createLoaders, type Loaders } from '../loaders/create-loaders.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 import { requestIdOf, trailOf, viewerOf } from './request-meta.ts';
 
@@ -44,14 +44,27 @@ export function createRequestContext(deps: RequestContextDeps, request: Request)
     trail: trailOf(request),
     loaders: loadersFor(call),
     changes: deps.changes,
-    renew() {
-      ctx.call = callNow();
-      ctx.loaders = loadersFor(ctx.call);
-      ctx.warnings.length = 0;
-      ctx.partialFailures.length = 0;
+    // `this`, not the object built here: yoga hands resolvers a copy of the context it was given.
+    renew(this: Mutable<FhirContext>, unit?: object, authorization?: string) {
+      this.warnings.length = 0;
+      this.partialFailures.length = 0;
+      this.call = callNow();
+      if (unit === undefined || authorization === undefined) {
+        this.loaders = loadersFor(this.call);
+        return;
+      }
+      // Shared by the subscribers of one event: no one subscriber's abort signal may cancel the others' reads.
+      let byAuthorization = sharedLoaders.get(unit);
+      if (byAuthorization === undefined) sharedLoaders.set(unit, (byAuthorization = new Map()));
+      let loaders = byAuthorization.get(authorization);
+      if (loaders === undefined) byAuthorization.set(authorization, (loaders = loadersFor({ deadline: this.call.deadline! })));
+      this.loaders = loaders;
     },
   };
   return ctx;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Loaders shared per unit of work (an event object) and authorization key; gone with the event. */
+const sharedLoaders = new WeakMap<object, Map<string, Loaders>>();

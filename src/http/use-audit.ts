@@ -35,19 +35,29 @@ export function useAudit(options: AuditOptions): Plugin<Record<string, unknown>,
       const trail = trailOf(request);
       const query = subtype === 'graphql' || subtype === '$graphql' ? undefined : new URL(request.url).search.slice(1) || undefined;
       const id = requestIdOf(request);
-      let events;
-      try {
-        events = auditEventsOf(trail, {
-          requestId: id,
-          viewer: viewerOf(request),
-          networkAddress: serverContext?.req?.socket?.remoteAddress,
-          subtype,
-          query,
-          status: response.status,
-          at: new Date(),
-        }, options.paths);
-      } catch (error) {
-        options.log(`audit trail: the events of request ${id} could not be made (${(error as Error).message})`);
+      const eventsOf = (recorded: typeof trail) => {
+        try {
+          return auditEventsOf(recorded, {
+            requestId: id,
+            viewer: viewerOf(request),
+            networkAddress: serverContext?.req?.socket?.remoteAddress,
+            subtype,
+            query,
+            status: response.status,
+            at: new Date(),
+          }, options.paths);
+        } catch (error) {
+          options.log(`audit trail: the events of request ${id} could not be made (${(error as Error).message})`);
+          return undefined;
+        }
+      };
+      const events = eventsOf(trail);
+      if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        // A subscription's stream: what it delivers from now on is audited as it is delivered (batched writes).
+        trail.follow((delta) => {
+          const more = eventsOf(delta);
+          if (more !== undefined) void options.writer.write(more).catch(() => undefined);
+        });
       }
       if (options.durability === 'batched') {
         if (events !== undefined) void options.writer.write(events).catch(() => undefined); // refused only after close

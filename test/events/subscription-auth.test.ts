@@ -66,6 +66,23 @@ describe('authorization of every event', () => {
     expect(events.map((p) => p.data.ObservationChanged.id)).toEqual([covered!.id]);
   });
 
+  it('every delivered event is in the audit trail as the subscriber\'s read of that patient\'s data', async () => {
+    const stream = await subscribeSse(`${f.url}/graphql`, 'subscription { ObservationChanged(subject: "Patient/h-pat-0003") { id } }', { headers: { authorization: await bearer({ scope: 'user/Observation.rs', sub: 'watcher' }) } });
+    open.push(stream);
+    await new Promise((r) => setTimeout(r, 150));
+    const written = await write('POST', '/fhir/Observation', observation('h-pat-0003', 'vital-signs'));
+    expect((await stream.waitFor(1))[0]?.data?.ObservationChanged?.id).toBe(written!.id);
+    const audit = await bearer({ scope: 'user/AuditEvent.rs' });
+    let entries: Array<{ resource: any }> = [];
+    for (let i = 0; i < 50 && entries.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await f.fetch('/fhir/AuditEvent?agent=watcher&patient=Patient/h-pat-0003', { headers: { accept: 'application/fhir+json', authorization: audit } });
+      entries = ((await res.json()) as { entry?: Array<{ resource: any }> }).entry ?? [];
+    }
+    expect(entries).toHaveLength(1);
+    expect(JSON.stringify(entries[0]!.resource)).toContain(`Observation/${written!.id}`);
+  });
+
   it('a type not granted is FORBIDDEN before subscribing; no token is 401', async () => {
     const refused = await subscribeSse(`${f.url}/graphql`, 'subscription { ObservationChanged { id } }', { headers: { authorization: await bearer({ scope: 'user/Patient.rs' }) } });
     open.push(refused);

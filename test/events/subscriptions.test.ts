@@ -88,6 +88,33 @@ describe('subscriptions over SSE', () => {
     expect(numbers.every((n, i) => n > BigInt(since) && (i === 0 || n > numbers[i - 1]!))).toBe(true);
   });
 
+  it('each event is resolved afresh: a referenced resource changed between two events shows its new state', async () => {
+    const s = await subscribe('subscription { ObservationChanged(subject: "Patient/h-pat-0002") { resource { subject { resource { ... on Patient { name { family } } } } } } }');
+    const patient = (await f.direct('hospital', 'Patient/h-pat-0002')).body;
+    await post('/fhir/Observation', observation('h-pat-0002', '8867-4', 61));
+    await s.waitFor(1);
+    // changed on the upstream itself, behind the gateway's back
+    const renamed = { ...patient, name: [{ family: 'Renamed' }] };
+    expect((await f.direct('hospital', 'Patient/h-pat-0002', { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(renamed) })).status).toBe(200);
+    await post('/fhir/Observation', observation('h-pat-0002', '8867-4', 62));
+    const events = await s.waitFor(2);
+    const families = events.map((p) => p.data.ObservationChanged.resource.subject.resource.name[0].family);
+    expect(families).toEqual([patient.name[0].family, 'Renamed']);
+  });
+
+  it('the subscribers of one event share its upstream reads: one read of a reference for twenty subscribers', async () => {
+    const query = 'subscription { ObservationChanged(subject: "Patient/h-pat-0003") { id resource { subject { resource { ... on Patient { id birthDate } } } } } }';
+    const subscribers = await Promise.all(Array.from({ length: 20 }, () => subscribeSse(`${f.url}/graphql`, query)));
+    open.push(...subscribers);
+    await new Promise((r) => setTimeout(r, 300));
+    f.resetCalls();
+    await post('/fhir/Observation', observation('h-pat-0003', '8867-4', 64));
+    const delivered = await Promise.all(subscribers.map((s) => s.waitFor(1)));
+    expect(delivered.every((p) => p[0]?.data?.ObservationChanged?.resource?.subject?.resource?.id === 'h-pat-0003')).toBe(true);
+    const reads = f.calls('hospital').filter((c) => c.method === 'GET' && c.url.startsWith('/Patient'));
+    expect(reads).toHaveLength(1);
+  });
+
   it('what cannot be evaluated or resumed is an error before subscribing', async () => {
     const cases: Array<[string, string]> = [
       ['subscription { ObservationChanged(value_quantity: "gt5") { id } }', 'BAD_USER_INPUT'],
