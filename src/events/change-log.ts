@@ -25,8 +25,12 @@ type Row = ChangeTables['change_event'];
 /** Where the log stands: the last number committed, and how far retention has removed events. */
 export interface LogPosition {
   readonly last: bigint;
+  /** Every event up to this number may have been removed; every later one is still there. */
   readonly prunedThrough: bigint;
 }
+
+/** Events removed per prune transaction: each holds the counter row (appends wait) only this long. */
+const PRUNE_CHUNK = 5_000;
 
 /**
  * The durable change log over the gateway's database (kysely: SQLite or PostgreSQL, the same SQL). Numbers are
@@ -46,17 +50,16 @@ export class ChangeLog {
   async append(changes: readonly NewChange[], now = Date.now()): Promise<ChangeEvent[]> {
     if (changes.length === 0) return [];
     return this.#db.transaction().execute(async (trx) => {
-      // Taking the counter row first: every other append waits here until this one commits.
+      // Taking the counter row first: every other append waits here until this one commits (or rolls back, and then
+      // the numbers it took were never seen by anyone).
       const state = await trx.updateTable('change_log_state').set({ last_number: sql`last_number` }).where('id', '=', 1).returning(['last_number']).executeTakeFirstOrThrow();
       let last = BigInt(state.last_number);
       const logged: ChangeEvent[] = [];
       for (const change of changes) {
         const key = dedupeKey(change);
-        if (key !== null && (await trx.selectFrom('change_event').select('event_number').where('dedupe_key', '=', key).executeTakeFirst()) !== undefined) continue;
         const previous = change.action === 'delete' && change.previous === null ? await lastVersion(trx, change) : change.previous;
-        last += 1n;
         const row: Row = {
-          event_number: Number(last),
+          event_number: Number(last + 1n),
           recorded_ms: now,
           source_id: change.sourceId,
           resource_type: change.resourceType,
@@ -67,7 +70,10 @@ export class ChangeLog {
           previous: previous === null ? null : JSON.stringify(previous),
           dedupe_key: key,
         };
-        await trx.insertInto('change_event').values(row).execute();
+        // A change already logged conflicts on dedupe_key (none is being inserted by anyone else: we hold the counter).
+        const inserted = await trx.insertInto('change_event').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('event_number').executeTakeFirst();
+        if (inserted === undefined) continue;
+        last += 1n;
         logged.push({ ...change, previous, eventNumber: last.toString(), recordedMs: now });
       }
       if (logged.length > 0) await trx.updateTable('change_log_state').set({ last_number: Number(last) }).where('id', '=', 1).execute();
@@ -75,9 +81,13 @@ export class ChangeLog {
     });
   }
 
-  /** Events after `after` (exclusive) in order, at most `limit`; of one type, or all. */
-  async readAfter(after: bigint, limit: number, resourceType?: string): Promise<ChangeEvent[]> {
+  /**
+   * Events after `after` (exclusive) in order, at most `limit`; of one type, or all; up to `through` (inclusive) when
+   * given.
+   */
+  async readAfter(after: bigint, limit: number, resourceType?: string, through?: bigint): Promise<ChangeEvent[]> {
     let query = this.#db.selectFrom('change_event').selectAll().where('event_number', '>', Number(after));
+    if (through !== undefined) query = query.where('event_number', '<=', Number(through));
     if (resourceType !== undefined) query = query.where('resource_type', '=', resourceType);
     const rows = await query.orderBy('event_number').limit(limit).execute();
     return rows.map(eventOf);
@@ -88,16 +98,31 @@ export class ChangeLog {
     return { last: BigInt(state.last_number), prunedThrough: BigInt(state.pruned_through) };
   }
 
-  /** Removes the events recorded before `beforeMs` (retention), remembering how far it went. Returns how many. */
-  async prune(beforeMs: number): Promise<number> {
-    return this.#db.transaction().execute(async (trx) => {
-      const newest = await trx.selectFrom('change_event').select((e) => e.fn.max('event_number').as('n')).where('recorded_ms', '<', beforeMs).executeTakeFirst();
-      const through = newest?.n === null || newest?.n === undefined ? undefined : Number(newest.n);
-      if (through === undefined) return 0;
-      await trx.updateTable('change_log_state').set({ pruned_through: sql`case when pruned_through > ${through} then pruned_through else ${through} end` }).where('id', '=', 1).execute();
-      const removed = await trx.deleteFrom('change_event').where('event_number', '<=', through).executeTakeFirst();
-      return Number(removed.numDeletedRows);
-    });
+  /**
+   * Removes the events recorded before `beforeMs` (retention), oldest first, in transactions of a bounded size,
+   * remembering how far it went (`prunedThrough`: a `_since` before it is refused, never answered partially). Removes
+   * by number, up to the newest event recorded before `beforeMs` (replicas' clocks may differ a little: an event
+   * numbered before it goes too). Returns how many were removed. `chunk`: events per transaction.
+   */
+  async prune(beforeMs: number, chunk = PRUNE_CHUNK): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const step = await this.#db.transaction().execute(async (trx): Promise<{ count: number; full: boolean }> => {
+        // The counter row first, as appends take it: prune and appends never wait on each other in opposite orders.
+        const state = await trx.updateTable('change_log_state').set({ pruned_through: sql`pruned_through` }).where('id', '=', 1).returning(['pruned_through']).executeTakeFirstOrThrow();
+        const from = Number(state.pruned_through);
+        // Numbers are gapless: the next CHUNK events are exactly these numbers (those recorded in time order).
+        const newest = await trx.selectFrom('change_event').select((e) => e.fn.max('event_number').as('n'))
+          .where('event_number', '>', from).where('event_number', '<=', from + chunk).where('recorded_ms', '<', beforeMs).executeTakeFirst();
+        if (newest?.n === null || newest?.n === undefined) return { count: 0, full: false };
+        const through = Number(newest.n);
+        await trx.updateTable('change_log_state').set({ pruned_through: through }).where('id', '=', 1).execute();
+        const result = await trx.deleteFrom('change_event').where('event_number', '<=', through).executeTakeFirst();
+        return { count: Number(result.numDeletedRows), full: through === from + chunk };
+      });
+      removed += step.count;
+      if (!step.full) return removed;
+    }
   }
 }
 
