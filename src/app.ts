@@ -13,7 +13,8 @@ import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
 import { changeFeedOver } from './events/change-feed.ts';
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
-import { createGatewayYoga, type GatewayYoga } from './http/create-yoga.ts';
+import { createGatewayYoga, FHIR_BASE_PATH, GRAPHQL_ENDPOINT, type GatewayYoga } from './http/create-yoga.ts';
+import { attachGraphqlWs, type LiveTransportOptions } from './ws/graphql-ws-server.ts';
 import { guardNodeRequests } from './http/node-request-guard.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
@@ -43,6 +44,8 @@ export interface AppOptions {
   readonly fetch?: typeof fetch;
   /** Public routes served before authentication (start-gateway.ts: the `--demo-auth` development issuer). */
   readonly publicRoutes?: readonly Plugin[];
+  /** graphql-ws timings (src/ws): the connection_init wait and the ping interval; defaults 3 s and 12 s. */
+  readonly live?: LiveTransportOptions;
 }
 
 /**
@@ -138,6 +141,7 @@ export function createApp(
   const changes = changeFeedOver(audit.db, { log: (message) => logger.error(message) });
   const compartment = compartmentModel(model.patientCompartment, (type, code) => params(type, code)?.paths);
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
+  const auth = authOf(config, options.fetch);
   const yoga = createGatewayYoga({
     schema,
     config,
@@ -149,7 +153,7 @@ export function createApp(
     notReadyReason,
     isResourceType: (name) => resourceTypes.has(name),
     topLevel: topLevelIndex(model),
-    auth: authOf(config, options.fetch),
+    auth,
     compartment,
     changes,
     audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartment.paths },
@@ -157,6 +161,11 @@ export function createApp(
   });
   const server = options.server ?? createServer();
   server.on('request', guardNodeRequests(yoga)); // URLs the pipeline cannot build soundly are 400 before it
+  const ws = attachGraphqlWs(server, {
+    yoga, config, verifier: auth?.verifier ?? null, logger, graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH,
+    audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartment.paths },
+    ...options.live,
+  });
 
   return {
     yoga,
@@ -179,6 +188,7 @@ export function createApp(
     async stop() {
       stopped = true;
       for (const t of timers) clearTimeout(t);
+      await ws.close(); // upgraded sockets are no longer the HTTP server's to close
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

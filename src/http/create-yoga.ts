@@ -36,6 +36,8 @@ import { useUnknownPaths } from './use-unknown-paths.ts';
 import { useAuth } from './use-auth.ts';
 import { useAudit } from './use-audit.ts';
 import { useAuditEvents } from './use-audit-events.ts';
+import { useGraphqlSse } from './use-graphql-sse.ts';
+import { useTokenExpiry } from './use-token-expiry.ts';
 import type { Db } from '../db/database.ts';
 import type { AuditWriter } from '../audit/audit-writer.ts';
 import type { ChangeFeed } from '../fhir/change-event.ts';
@@ -73,7 +75,9 @@ export type GatewayYoga = YogaServerInstance<Record<string, unknown>, FhirContex
 
 /** Where the FHIR endpoints ($graphql and the REST API) live. */
 export const FHIR_BASE_PATH = '/fhir';
-const GRAPHQL_ENDPOINT = '/graphql';
+export const GRAPHQL_ENDPOINT = '/graphql';
+/** The GraphQL over SSE protocol (graphql-sse, use-graphql-sse.ts); yoga's own SSE is /graphql with `Accept: text/event-stream`. */
+export const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';
 
 /**
  * THE request pipeline: every route of the gateway is this one yoga instance (a whatwg-node server: Request in,
@@ -137,12 +141,14 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
       useAuditEvents({ db: deps.audit.db, fhirBasePath: FHIR_BASE_PATH, log, maxCount: config.limits.maxCount, contextOf }), // before the REST route
       useFhirRest(rest, log),
+      useGraphqlSse({ endpoint: GRAPHQL_SSE_ENDPOINT, maxJsonDepth: config.limits.maxJsonDepth, logger }),
       useUnknownPaths({ graphqlEndpoint: GRAPHQL_ENDPOINT, fhirBasePath: FHIR_BASE_PATH, log }), // after every route
       useCsrfPrevention(),
       useDefaultMediaType(),
       useJsonLimits(config.limits.maxJsonDepth),
       useDocumentLimits(config.limits),
       useQueryLimits(config.limits, { introspection: config.introspection }),
+      useTokenExpiry(), // a subscription ends when its token expires, on every transport
       useErrorMasking(logger), // before the outcomes: it logs what masked errors hid, then outcomes are added
       useFhirDirectives(), useOperationOutcomes(), // directives before the plugins that add to results (see its doc)
       useWarnings(),

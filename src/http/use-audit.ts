@@ -79,7 +79,7 @@ export function useAudit(options: AuditOptions): Plugin<Record<string, unknown>,
 
 /** The FHIR interaction (or operation) a request is, for AuditEvent.subtype; undefined for what is not patient data. */
 export function subtypeOf(method: string, path: string, graphql: string, fhir: string): string | undefined {
-  if (path === graphql || path === `${graphql}/`) return 'graphql';
+  if (path === graphql || path.startsWith(`${graphql}/`)) return 'graphql'; // `${graphql}/stream` too (graphql-sse)
   if (path.endsWith('/$graphql') || path.toLowerCase().endsWith('/%24graphql')) return '$graphql';
   if (path !== fhir && !path.startsWith(`${fhir}/`)) return undefined;
   const segments = path.slice(fhir.length).split('/').filter((s) => s !== '');

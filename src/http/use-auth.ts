@@ -40,7 +40,7 @@ export function useAuth(options: AuthOptions): Plugin {
     if (metadata.test(path)) return true;
     return (path === graphql || path === `${graphql}/`) && (request.headers.get('accept') ?? '').includes('text/html'); // the page
   };
-  const isGraphql = (path: string) => path === graphql || path === `${graphql}/` || path.endsWith('/$graphql') || path.toLowerCase().endsWith('/%24graphql');
+  const isGraphql = (path: string) => path === graphql || path.startsWith(`${graphql}/`) || path.endsWith('/$graphql') || path.toLowerCase().endsWith('/%24graphql');
 
   return {
     async onRequest({ request, fetchAPI, endResponse }) {

@@ -26,7 +26,7 @@ const EXPOSED_HEADERS = 'content-location, etag, last-modified, location, www-au
 export function useCors(options: CorsOptions): Plugin {
   const exact = new Set(options.origins);
   const any = exact.has('*');
-  const allowed = { size: exact.size, has: (origin: string) => origin !== 'null' && (any || exact.has(origin)) };
+  const allowed = { size: exact.size, has: corsOriginAllowed(options) };
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (request.method !== 'OPTIONS' || request.headers.get('access-control-request-method') === null) return;
@@ -55,4 +55,14 @@ export function useCors(options: CorsOptions): Plugin {
       if (request.method !== 'OPTIONS') response.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
     },
   };
+}
+
+/**
+ * THE allow-list decision: whether a page of `origin` may use the gateway cross-origin (`null` never; `*` any other).
+ * HTTP answers CORS with it; the WebSocket upgrade (src/ws), which browsers do not preflight, refuses other origins.
+ */
+export function corsOriginAllowed(options: Pick<CorsOptions, 'origins'>): (origin: string) => boolean {
+  const exact = new Set(options.origins);
+  const any = exact.has('*');
+  return (origin) => origin !== 'null' && (any || exact.has(origin));
 }

@@ -67,13 +67,23 @@ export function useErrorMasking(logger: YogaLogger): Plugin {
       const results = Array.isArray(result) ? result : [result];
       let changed = false;
       const cleaned = results.map((r: { errors?: readonly unknown[] }) => {
-        if (!r.errors?.some((e) => needsCleaning(e))) return r;
+        const errors = cleanErrors(r.errors, request, logger);
+        if (errors === r.errors) return r;
         changed = true;
-        return { ...r, errors: r.errors.map((e) => clean(e, request, logger)) };
+        return { ...r, errors };
       });
       if (changed) setResult((Array.isArray(result) ? cleaned : cleaned[0]) as never);
     },
   };
+}
+
+/**
+ * The errors of one result as useErrorMasking leaves them (the same array when nothing needed it): for transports that
+ * write results themselves (graphql-ws, graphql-sse), so that their errors are the ones HTTP answers.
+ */
+export function cleanErrors<E extends readonly unknown[] | undefined>(errors: E, request: Request, logger: YogaLogger): E {
+  if (!errors?.some((e) => needsCleaning(e))) return errors;
+  return errors.map((e) => clean(e, request, logger)) as unknown as E;
 }
 
 /** Logs the unexpected causes of partial failures (a bug in a source's handling: the client saw INTERNAL_SERVER_ERROR). */

@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { toGraphQLError } from '../graphql/graphql-errors.ts';
@@ -27,13 +28,19 @@ export function useJsonLimits(maxJsonDepth: number): Plugin {
       });
     },
     onParams({ params, setResult }) {
-      if (!valueDepthExceeds(params.variables, maxJsonDepth - 1) && !valueDepthExceeds(params.extensions, maxJsonDepth - 1)) return;
-      const error = new GatewayError('JSON_TOO_DEEP', `GraphQL variables or extensions are nested deeper than ${maxJsonDepth} levels (limits.maxJsonDepth)`, {
-        details: { limit: maxJsonDepth },
-      });
-      setResult({ errors: [toGraphQLError(error, undefined, 'request')] });
+      const error = jsonDepthError(params, maxJsonDepth);
+      if (error !== undefined) setResult({ errors: [error] });
     },
   };
+}
+
+/** JSON_TOO_DEEP when the variables or extensions of an operation nest deeper than `maxJsonDepth` (every transport). */
+export function jsonDepthError(params: { readonly variables?: unknown; readonly extensions?: unknown }, maxJsonDepth: number): GraphQLError | undefined {
+  if (!valueDepthExceeds(params.variables, maxJsonDepth - 1) && !valueDepthExceeds(params.extensions, maxJsonDepth - 1)) return undefined;
+  const error = new GatewayError('JSON_TOO_DEEP', `GraphQL variables or extensions are nested deeper than ${maxJsonDepth} levels (limits.maxJsonDepth)`, {
+    details: { limit: maxJsonDepth },
+  });
+  return toGraphQLError(error, undefined, 'request');
 }
 
 /** INVALID_JSON naming the GET parameter (`variables` or `extensions`) that is not JSON. */

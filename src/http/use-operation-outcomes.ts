@@ -31,7 +31,8 @@ function lacksOutcome(result: Result): boolean {
   return result.errors?.some((e) => outcomeOf(e) === undefined) === true;
 }
 
-function withOutcomes<R extends Result>(result: R): R {
+/** The result with an OperationOutcome in every error that has none (also for transports that write results themselves). */
+export function withOutcomes<R extends Result>(result: R): R {
   if (!result.errors) return result;
   return { ...result, errors: result.errors.map(withOutcome) };
 }

@@ -14,20 +14,28 @@ export interface PublicRootOptions {
  * the Host the client itself addressed. A client can never point links at another host by sending X-Forwarded-*.
  */
 export function usePublicRoot(options: PublicRootOptions): Plugin {
-  const trusted = new Set(options.trustedProxies.map(normaliseIp));
+  const decide = publicRootDecider(options);
   return {
     onRequest({ request, serverContext }) {
-      if (options.publicBaseUrl !== null) return setPublicRoot(request, options.publicBaseUrl);
-      if (trusted.size === 0) return; // the request's own origin (publicRootOf), worked out only when a route asks
-      const own = new URL(request.url);
+      if (options.publicBaseUrl === null && options.trustedProxies.length === 0) return; // the request's own origin (publicRootOf), worked out only when a route asks
       const peer = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req?.socket?.remoteAddress;
-      if (peer === undefined || !trusted.has(normaliseIp(peer))) return setPublicRoot(request, own.origin);
-      const proto = first(request.headers.get('x-forwarded-proto'));
-      const host = first(request.headers.get('x-forwarded-host'));
-      const scheme = proto === 'https' || proto === 'http' ? proto : own.protocol.slice(0, -1);
-      const authority = host !== undefined && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(host) ? host : own.host;
-      setPublicRoot(request, `${scheme}://${authority}`);
+      setPublicRoot(request, decide(request, peer));
     },
+  };
+}
+
+/** The decision usePublicRoot makes, for a request that came from `peer` (also for the WebSocket upgrade, src/ws). */
+export function publicRootDecider(options: PublicRootOptions): (request: Request, peer: string | undefined) => string {
+  const trusted = new Set(options.trustedProxies.map(normaliseIp));
+  return (request, peer) => {
+    if (options.publicBaseUrl !== null) return options.publicBaseUrl;
+    const own = new URL(request.url);
+    if (peer === undefined || !trusted.has(normaliseIp(peer))) return own.origin;
+    const proto = first(request.headers.get('x-forwarded-proto'));
+    const host = first(request.headers.get('x-forwarded-host'));
+    const scheme = proto === 'https' || proto === 'http' ? proto : own.protocol.slice(0, -1);
+    const authority = host !== undefined && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(host) ? host : own.host;
+    return `${scheme}://${authority}`;
   };
 }
 

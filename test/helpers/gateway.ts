@@ -1,7 +1,7 @@
 // Starts the real gateway (config -> app -> node:http on 127.0.0.1, ephemeral port) in front of given
 // upstream base URLs, and offers a tiny GraphQL-over-HTTP client that a test would write against it.
 import type { YogaLogger } from 'graphql-yoga';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 
 export interface GatewayHandle {
@@ -29,6 +29,8 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   /** The gateway's logger (default: yoga's console logger at the configured level), e.g. one that captures lines. */
   logger?: YogaLogger;
+  /** Options of createApp beyond the config (e.g. `live`: graphql-ws timings). */
+  appOptions?: AppOptions;
 }
 
 export async function startGateway(sources: Record<string, string>, opts: StartGatewayOptions = {}): Promise<GatewayHandle> {
@@ -42,7 +44,7 @@ export async function startGateway(sources: Record<string, string>, opts: StartG
     env: opts.env ?? {},
     readFile: () => JSON.stringify(opts.configFile ?? {}),
   });
-  const app = createApp(config, opts.logger);
+  const app = createApp(config, opts.logger, opts.appOptions);
   const url = await app.start();
   if (opts.waitReady ?? true) await app.whenReady();
   return {

@@ -1,0 +1,59 @@
+import { auditEventsOf } from '../audit/audit-events.ts';
+import { AccessTrail } from '../fhir/access-trail.ts';
+import type { Viewer } from '../fhir/viewer.ts';
+import type { PipelineDeps } from '../http/create-yoga.ts';
+import { requestIdOf, trailOf, viewerOf } from '../http/request-meta.ts';
+
+export type AuditDeps = PipelineDeps['audit'];
+
+/**
+ * The audit trail of WebSocket operations, as use-audit.ts writes it for HTTP requests (subtype `graphql`): after each
+ * result sent — a query's or mutation's one result, every event of a subscription — the accesses the FHIR core
+ * recorded on the operation's trail since the previous result become their events. `strict` durability commits them
+ * before the result is sent and answers false when that failed (the result must then not be sent).
+ */
+export function wsAuditor(deps: AuditDeps, log: (message: string) => void) {
+  const seen = new WeakMap<Request, { accesses: number; denials: number }>();
+  const write = async (events: Parameters<AuditDeps['writer']['write']>[0], id: string): Promise<boolean> => {
+    if (events.length === 0) return true;
+    if (deps.durability === 'batched') {
+      void deps.writer.write(events).catch(() => undefined); // refused only after close
+      return true;
+    }
+    try {
+      await deps.writer.write(events);
+      return true;
+    } catch (error) {
+      log(`audit trail: the events of request ${id} could not be committed (${(error as Error).message}); its result was not sent`);
+      return false;
+    }
+  };
+  return {
+    /** Audits what `request` touched since its previous result; false when strict auditing failed. */
+    async delivered(request: Request, networkAddress: string | undefined): Promise<boolean> {
+      const trail = trailOf(request);
+      const from = seen.get(request) ?? { accesses: 0, denials: 0 };
+      if (trail.accesses.length === from.accesses && trail.denials.length === from.denials) return true;
+      const delta = new AccessTrail();
+      delta.accesses.push(...trail.accesses.slice(from.accesses));
+      delta.denials.push(...trail.denials.slice(from.denials));
+      seen.set(request, { accesses: trail.accesses.length, denials: trail.denials.length });
+      const id = requestIdOf(request);
+      try {
+        return await write(auditEventsOf(delta, { requestId: id, viewer: viewerOf(request), networkAddress, subtype: 'graphql', query: undefined, status: 200, at: new Date() }, deps.paths), id);
+      } catch (error) {
+        log(`audit trail: the events of request ${id} could not be made (${(error as Error).message})`);
+        return deps.durability === 'batched';
+      }
+    },
+    /** A connection refused for its token: one UNAUTHENTICATED failure event, as for an HTTP 401. */
+    refused(requestId: string, viewer: Viewer, networkAddress: string | undefined): void {
+      try {
+        const events = auditEventsOf(new AccessTrail(), { requestId, viewer, networkAddress, subtype: 'graphql', query: undefined, status: 401, at: new Date() }, deps.paths);
+        void deps.writer.write(events).catch(() => undefined);
+      } catch (error) {
+        log(`audit trail: the refusal of connection ${requestId} could not be recorded (${(error as Error).message})`);
+      }
+    },
+  };
+}
