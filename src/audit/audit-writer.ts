@@ -19,24 +19,28 @@ export interface AuditWriterOptions {
   readonly durability: 'batched' | 'strict';
   /** Batched: how long an event may wait before it is written (default 250 ms). */
   readonly flushMs?: number;
-  /** Batched: write as soon as this many events wait (default 500). */
+  /**
+   * Batched: write as soon as this many events wait (default 10,000; otherwise every `flushMs`). Large batches are
+   * cheap per event: SQLite rewrites the index pages a commit touches (one per patient, at least) once per commit.
+   */
   readonly maxBatch?: number;
   /** Batched: events kept while the database cannot be written; older ones are dropped past this, and said so (default 100,000). */
   readonly maxPending?: number;
   readonly log: (level: 'warn' | 'error', message: string) => void;
 }
 
-const ROWS_PER_INSERT = 100; // 17 columns: well under SQLite's and PostgreSQL's bind-parameter limits
-
 /**
- * Writes the audit trail through kysely, off the request's hot path unless `durability` is `strict`. Batched events
- * wait in memory for at most `flushMs` and are written in multi-row inserts; a failed write keeps them for the next
- * attempt (bounded), and `close()` — on graceful shutdown — writes what waits. What a crash (`kill -9`) loses: the
- * events of the last `flushMs`. Logs never hold event contents, only counts.
+ * Writes the audit trail through the database's append path (src/db: on a SQLite file, a worker thread with its own
+ * connection, so that neither mode blocks the event loop on SQLite), off the request's hot path unless `durability`
+ * is `strict`. Batched events wait in memory for at most `flushMs` and are written together, one transaction per
+ * flush (what waits while one flush commits goes in the next); a failed write keeps them for the next attempt
+ * (bounded), and a retry never stores an event twice (the append skips ids already stored). `close()` — on graceful
+ * shutdown — writes what waits. What a crash (`kill -9`) loses: the events of the last `flushMs`. Logs never hold
+ * event contents, only counts.
  */
 export function createAuditWriter(db: Promise<Db>, options: AuditWriterOptions): AuditWriter {
   const flushMs = options.flushMs ?? 250;
-  const maxBatch = options.maxBatch ?? 500;
+  const maxBatch = options.maxBatch ?? 10_000;
   const maxPending = options.maxPending ?? 100_000;
   let queue: NewAuditEvent[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -44,15 +48,8 @@ export function createAuditWriter(db: Promise<Db>, options: AuditWriterOptions):
   let closed = false;
   let dropped = 0;
 
-  // One transaction per batch: one commit (one WAL sync on SQLite) however many rows, instead of one per statement.
-  const insert = async (rows: readonly NewAuditEvent[]) => {
-    const { kysely } = await db;
-    await kysely.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        await trx.insertInto('audit_event').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
-      }
-    });
-  };
+  // One transaction per batch: one commit (one WAL sync on SQLite) however many rows.
+  const insert = async (rows: readonly NewAuditEvent[]) => (await db).appendAuditEvents(rows);
 
   const flushNow = (): Promise<void> => {
     clearTimeout(timer);

@@ -4,12 +4,14 @@
  */
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Pool } from 'pg';
-import type { Database } from './schema.ts';
+import type { Database, NewAuditEvent } from './schema.ts';
+import { kyselyAppender, sqliteAppendInserts, type AuditAppender } from './audit-append.ts';
 import { parseDatabaseUrl, scrub } from './database-url.ts';
 import type { MigrateOptions } from './migrations/index.ts';
 import { migrateToLatest } from './migrations/index.ts';
 import { createPgPool, quoteIdentifier } from './pg-pool.ts';
-import { openNodeSqlite } from './sqlite-dialect.ts';
+import { sqliteWorkerAppender } from './sqlite-appender.ts';
+import { openNodeSqlite, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-dialect.ts';
 
 export type { Database } from './schema.ts';
 export { DatabaseUrlError, redactUrl } from './database-url.ts';
@@ -19,7 +21,17 @@ export interface Db {
   readonly dialect: 'sqlite' | 'postgres';
   /** Where the data lives, for the log: the SQLite file path (or ':memory:'), or the PostgreSQL URL without password. */
   readonly location: string;
-  /** Closes the SQLite file or ends the PostgreSQL pool (waiting for queries in flight); calling it again does nothing. */
+  /**
+   * The audit trail's write path: stores `rows` in one transaction and resolves once they are committed. Safe to
+   * retry after a failure: an event whose id is already stored is skipped, never stored twice. A SQLite file is
+   * written by a worker thread with a connection of its own (the main thread's event loop never waits for SQLite's
+   * inserts and fsyncs); PostgreSQL and an in-memory SQLite database through `kysely`, with statements compiled once.
+   */
+  appendAuditEvents(rows: readonly NewAuditEvent[]): Promise<void>;
+  /**
+   * Waits for the audit appends under way, then closes the SQLite file (and its writer thread) or ends the PostgreSQL
+   * pool (waiting for queries in flight); calling it again does nothing.
+   */
   close(): Promise<void>;
 }
 
@@ -58,7 +70,11 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   if (target.dialect === 'sqlite') {
     const kysely = await step(`cannot open the SQLite database ${target.path}`, [], () =>
       new Kysely<Database>({ dialect: new SqliteDialect({ database: openNodeSqlite(target.path) }) }));
-    const db: Db = { kysely, dialect: 'sqlite', location: target.path, close: once(() => kysely.destroy()) };
+    // A worker cannot reach this thread's in-memory database: that one is written here.
+    const appender = target.path === ':memory:'
+      ? kyselyAppender(kysely)
+      : sqliteWorkerAppender({ path: target.path, inserts: sqliteAppendInserts(kysely), busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS });
+    const db = dbOf(kysely, 'sqlite', target.path, appender);
     // One opener of a file at a time in this process (each takes SQLite's write lock to migrate; a second handle of
     // this thread waiting on it would block the thread that holds it).
     return serialised(target.path, () => migrated(db, { sqliteWriteLock: target.path !== ':memory:' }, []));
@@ -88,8 +104,24 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
       ...(searchPath !== undefined && { onCreateConnection: async (connection) => void (await connection.executeQuery(searchPath)) }),
     }),
   });
-  const db: Db = { kysely, dialect: 'postgres', location: redacted, close: once(() => kysely.destroy()) };
+  const db = dbOf(kysely, 'postgres', redacted, kyselyAppender(kysely));
   return migrated(db, { migrationTableSchema: tableSchema }, secrets);
+}
+
+function dbOf(kysely: Kysely<Database>, dialect: Db['dialect'], location: string, appender: AuditAppender): Db {
+  return {
+    kysely,
+    dialect,
+    location,
+    appendAuditEvents: (rows) => appender.append(rows),
+    close: once(async () => {
+      try {
+        await appender.close();
+      } finally {
+        await kysely.destroy();
+      }
+    }),
+  };
 }
 
 /**

@@ -61,3 +61,16 @@ export interface AuditEventTable {
 
 export type AuditEventRow = Selectable<AuditEventTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
+
+/**
+ * Every column of audit_event, in the order the append path binds them (./audit-append.ts). The type check below
+ * fails when a column is added to AuditEventTable and not here.
+ */
+export const AUDIT_EVENT_COLUMNS = Object.freeze([
+  'id', 'recorded', 'recorded_ms', 'action', 'outcome', 'type_code', 'subtype', 'agent_sub', 'agent_client_id',
+  'agent_fhir_user', 'network_address', 'request_id', 'source_ids', 'query', 'patient', 'patient_source', 'entity', 'detail',
+] as const satisfies readonly (keyof AuditEventTable)[]);
+
+type Missing = Exclude<keyof AuditEventTable, (typeof AUDIT_EVENT_COLUMNS)[number]>;
+const everyColumn: [Missing] extends [never] ? true : Missing = true;
+void everyColumn;

@@ -7,9 +7,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { afterAll } from 'vitest';
+import { sqliteAppendInserts, type AuditAppender } from '../../src/db/audit-append.ts';
+import type { Db } from '../../src/db/database.ts';
 import { PgClient, quoteIdentifier } from '../../src/db/pg-pool.ts';
+import { sqliteWorkerAppender } from '../../src/db/sqlite-appender.ts';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/db/sqlite-dialect.ts';
 import type { NewAuditEvent } from '../../src/db/schema.ts';
 
 /** Trust auth on 127.0.0.1, database `test` (TEST_POSTGRES_URL overrides it, e.g. for another user). */
@@ -116,4 +121,53 @@ export async function openFromWorkers(url: string, count: number): Promise<{ ok:
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
+}
+
+/** The schema of a test PostgreSQL URL (`?schema=`), quoted, with a dot: where its tables are. */
+function schemaOf(url: string): string {
+  const schema = new URL(url).searchParams.get('schema');
+  if (schema === null) throw new Error('a test PostgreSQL URL names its schema');
+  return `${quoteIdentifier(schema)}.`;
+}
+
+/**
+ * The stored rows of a request, counted over a connection of its own, not `db`'s: a read-only handle on the SQLite
+ * file, a new PostgreSQL client. `url` is the one `db` was opened with.
+ */
+export async function countElsewhere(url: string, db: Db, requestId: string): Promise<number> {
+  if (db.dialect === 'sqlite') {
+    const look = new DatabaseSync(db.location, { readOnly: true });
+    try {
+      return Number((look.prepare('select count(*) as n from audit_event where request_id = ?').get(requestId) as { n: number }).n);
+    } finally {
+      look.close();
+    }
+  }
+  const rows = await pgQuery<{ n: string }>(`select count(*) as n from ${schemaOf(url)}audit_event where request_id = $1`, [requestId]);
+  return Number(rows[0]!.n);
+}
+
+/** Renames the audit table from another connection (to make the database fail writes, then to mend it). */
+export async function renameAuditTable(url: string, db: Db, from: string, to: string): Promise<void> {
+  if (db.dialect === 'sqlite') {
+    const other = new DatabaseSync(db.location, { timeout: 5000 });
+    try {
+      other.exec(`alter table ${from} rename to ${to}`);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  await pgQuery(`alter table ${schemaOf(url)}${from} rename to ${to}`);
+}
+
+/**
+ * An append path over `db`'s SQLite file whose writer thread stops right after committing an append that holds an
+ * event with query 'crash-after-commit' not stored yet, before acknowledging it (./crashing-append-worker.ts).
+ */
+export function crashingAppender(db: Db, restartDelayMs: number): AuditAppender {
+  return sqliteWorkerAppender({
+    path: db.location, inserts: sqliteAppendInserts(db.kysely), busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, restartDelayMs,
+    workerUrl: new URL('./crashing-append-worker.ts', import.meta.url),
+  });
 }
