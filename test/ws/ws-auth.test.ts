@@ -101,7 +101,8 @@ describe('the token of a connection', () => {
     expect(c.closes).toEqual([{ code: 4403, reason: 'token expired' }]);
     expect(writesAfterExp.length).toBeGreaterThan(0);
     expect(w.results.length).toBeGreaterThan(1); // events before exp were delivered
-    for (const at of w.receivedAt) expect(at).toBeLessThan(exp * 1000 + 50); // sent before exp (+ loopback delivery)
+    // sent before exp: the ids above prove it; arrival adds loopback delivery, which a loaded machine may stretch
+    for (const at of w.receivedAt) expect(at).toBeLessThan(exp * 1000 + 1_000);
     const ids = w.results.map((r) => r.data!['ObservationChanged'].id);
     for (const id of writesAfterExp) expect(ids).not.toContain(id);
     expect(w.results.every((r) => r.errors === undefined)).toBe(true);
