@@ -11,6 +11,7 @@ import type { Config, SourceConfig } from './config/config.types.ts';
 import { CursorCodec } from './fhir/cursors.ts';
 import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
 import { changeFeedOver } from './events/change-feed.ts';
+import { replicaBus } from './events/replica-bus.ts';
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { createGatewayYoga, FHIR_BASE_PATH, GRAPHQL_ENDPOINT, type GatewayYoga } from './http/create-yoga.ts';
@@ -138,7 +139,13 @@ export function createApp(
   const resourceTypes = new Set(model.resourceTypes);
   const params = searchParamIndex(model);
   const audit = auditOf(config, (level, message) => logger[level](message));
-  const changes = changeFeedOver(audit.db, { log: (message) => logger.error(message) });
+  const { retentionDays, pollMs, redisUrl, redisChannel } = config.events;
+  const changes = changeFeedOver(audit.db, {
+    log: (message) => logger.error(message),
+    pollMs,
+    retentionMs: retentionDays * 86_400_000,
+    bus: replicaBus({ storageUrl: config.storage.url, redisUrl, redisChannel }, (level, message) => logger[level](message)),
+  });
   const compartment = compartmentModel(model.patientCompartment, (type, code) => params(type, code)?.paths);
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
   const auth = authOf(config, options.fetch);

@@ -159,6 +159,25 @@ export interface StorageConfig {
   readonly url: string;
 }
 
+/**
+ * The change log of live updates (src/events): how long it keeps events, and how the gateway processes that share it
+ * (replicas on one PostgreSQL database) hear of each other's events.
+ */
+export interface EventsConfig {
+  /** Days an event is kept (default 7); a `_since` older than the log keeps is EVENTS_EXPIRED. */
+  readonly retentionDays: number;
+  /** How often each gateway looks at the log for events other processes committed: the safety net under the bus (default 1000). */
+  readonly pollMs: number;
+  /**
+   * The Redis that carries "the log moved" between replicas (pub/sub); null = PostgreSQL LISTEN/NOTIFY when the
+   * storage is PostgreSQL, else none (one process; or SQLite shared by processes on one machine, which poll). From
+   * file < REDIS_URL < --redis-url. May hold a password: never log it as it is.
+   */
+  readonly redisUrl: string | null;
+  /** The Redis channel (default 'fhir-gateway:changes'); another deployment on the same Redis takes its own. */
+  readonly redisChannel: string;
+}
+
 /** 'batched': audit records are written off the hot path, in batches, flushed on shutdown. 'strict': committed before the answer. */
 export type AuditDurability = 'batched' | 'strict';
 
@@ -233,6 +252,8 @@ export interface Config {
   readonly storage: StorageConfig;
   /** The audit trail's settings (config file only). */
   readonly audit: AuditConfig;
+  /** The change log and the bus between replicas (config file; the Redis URL also REDIS_URL / --redis-url). */
+  readonly events: EventsConfig;
   /** Absolute path of the config file that was read, for the log; null when none. */
   readonly configFile: string | null;
 }

@@ -1,6 +1,6 @@
 import type {
   AuditConfig, AuditDurability, CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel,
-  SmartBackendAuthConfig, StorageConfig,
+  SmartBackendAuthConfig, StorageConfig, EventsConfig,
 } from './config.types.ts';
 
 export const LOG_LEVELS: readonly LogLevel[] = Object.freeze(['debug', 'info', 'warn', 'error', 'silent']);
@@ -71,6 +71,9 @@ export const AUDIT_DURABILITIES: readonly AuditDurability[] = Object.freeze(['ba
 
 export const DEFAULT_AUDIT: AuditConfig = Object.freeze({ durability: 'batched' });
 
+/** A week of events; the poll each second; no Redis (PostgreSQL storage: LISTEN/NOTIFY). */
+export const DEFAULT_EVENTS: EventsConfig = Object.freeze({ retentionDays: 7, pollMs: 1000, redisUrl: null, redisChannel: 'fhir-gateway:changes' });
+
 export interface IntRange {
   readonly min: number;
   readonly max: number;
@@ -127,5 +130,9 @@ export const BOUNDS = Object.freeze({
   }),
   auth: Object.freeze({
     clockSkewS: { min: 0, max: 300 },
+  }),
+  events: Object.freeze({
+    retentionDays: { min: 1, max: 3650 },
+    pollMs: { min: 50, max: 600_000 },
   }),
 });

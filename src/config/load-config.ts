@@ -12,7 +12,7 @@ import type { FileLayer } from './validate-file.ts';
 import { ConfigError, HelpRequested } from './config-error.ts';
 import {
   BOUNDS, DEFAULT_AUDIT, DEFAULT_CAPABILITY_REFRESH_MS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_CORS, DEFAULT_DEMO, DEFAULT_GRAPHIQL,
-  DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE, DEFAULT_STORAGE,
+  DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_LOG_LEVEL, DEFAULT_PORT, DEFAULT_SOURCE, DEFAULT_STORAGE, DEFAULT_EVENTS,
 } from './defaults.ts';
 import { checkHost, checkIdentifierSystem, checkLogLevel, checkOnOff, checkSourceId, normaliseBaseUrl, parseIntText, quote } from './checks.ts';
 import { checkCursorSecret, checkEnvFlag, checkOrigin, isLoopbackHost } from './access-checks.ts';
@@ -20,9 +20,10 @@ import { parseArgs, usage } from './parse-args.ts';
 import { authOf, OPEN_ON_NETWORK } from './validate-auth.ts';
 import { emptyFileLayer, joinPath, validateConfigFile } from './validate-file.ts';
 import { checkDatabaseUrl } from './validate-storage.ts';
+import { checkRedisUrl } from './validate-events.ts';
 
 export type {
-  AuditConfig, AuditDurability, AuthConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig,
+  AuditConfig, AuditDurability, AuthConfig, EventsConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig,
   LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig, SourceAuth, SourceConfig, StorageConfig,
 } from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
@@ -81,6 +82,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     cursorSecret: layerValue(envText(env, 'GATEWAY_CURSOR_SECRET'), (v) => checkCursorSecret(v, at('GATEWAY_CURSOR_SECRET'))),
     insecureNoAuth: layerValue(envText(env, 'GATEWAY_INSECURE_NO_AUTH'), (v) => checkEnvFlag(v, at('GATEWAY_INSECURE_NO_AUTH'))),
     databaseUrl: layerValue(envText(env, 'DATABASE_URL'), (v) => checkDatabaseUrl(v, at('DATABASE_URL'))),
+    redisUrl: layerValue(envText(env, 'REDIS_URL'), (v) => checkRedisUrl(v, at('REDIS_URL'))),
   };
   const fromCli = {
     host: layerValue(cli.host, (v) => checkHost(v, at('--host'))),
@@ -90,6 +92,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     introspection: layerValue(cli.introspection, (v) => checkOnOff(v, at('--introspection'))),
     publicBaseUrl: layerValue(cli.publicUrl, (v) => normaliseBaseUrl(v, at('--public-url'), '')),
     databaseUrl: layerValue(cli.databaseUrl, (v) => checkDatabaseUrl(v, at('--database-url'))),
+    redisUrl: layerValue(cli.redisUrl, (v) => checkRedisUrl(v, at('--redis-url'))),
   };
   const host = fromCli.host ?? fromEnv.host ?? file.host ?? DEFAULT_HOST;
   const port = fromCli.port ?? fromEnv.port ?? file.port ?? DEFAULT_PORT;
@@ -199,6 +202,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     demoAuth,
     storage,
     audit: { ...DEFAULT_AUDIT, ...file.audit },
+    events: { ...DEFAULT_EVENTS, ...file.events, redisUrl: fromCli.redisUrl ?? fromEnv.redisUrl ?? file.events.redisUrl ?? DEFAULT_EVENTS.redisUrl },
     configFile,
   });
 }

@@ -44,6 +44,8 @@ export interface CliValues {
   readonly authAudience?: string;
   /** `--database-url URL` (the last one wins; checked by loadConfig). */
   readonly databaseUrl?: string;
+  /** `--redis-url URL` (the last one wins; checked by loadConfig). */
+  readonly redisUrl?: string;
   /** `--insecure-no-auth`; present (true) only when given. */
   readonly insecureNoAuth?: true;
   /** `--demo-auth`; present (true) only when given. */
@@ -75,6 +77,7 @@ const OPTIONS = {
   'insecure-no-auth': { type: 'boolean' },
   'demo-auth': { type: 'boolean' },
   'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -83,7 +86,7 @@ type OptionName = keyof typeof OPTIONS;
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
   port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
   introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', 'auth-issuer': 'URL', 'auth-audience': 'URL',
-  'insecure-no-auth': '', 'demo-auth': '', 'database-url': 'URL', help: '',
+  'insecure-no-auth': '', 'demo-auth': '', 'database-url': 'URL', 'redis-url': 'URL', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -124,6 +127,8 @@ Options:
       --demo-auth           Validate tokens of a development issuer served by the gateway itself (loopback
                             only; make tokens with \`npm run token\`). Not with --auth-issuer.
       --database-url URL    Gateway's own database: postgres://… or sqlite:PATH (default: ${DEFAULT_STORAGE.url})
+      --redis-url URL       Redis (redis://…) that tells replicas of each other's events (default: none; with
+                            PostgreSQL storage, its LISTEN/NOTIFY does)
   -h, --help                Show this help and exit
 
 Environment:
@@ -135,13 +140,14 @@ Environment:
   GATEWAY_AUTH_AUDIENCE     Same as --auth-audience
   GATEWAY_INSECURE_NO_AUTH  1 or true: same as --insecure-no-auth
   DATABASE_URL              Same as --database-url
+  REDIS_URL                 Same as --redis-url
   NODE_ENV                  'production' turns on production behaviour
 
 Precedence: defaults < config file < environment < command line.
 Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
 bearer token or SMART Backend Services), limits, CORS credentials and max age, trusted proxies,
 capability refresh, GraphiQL, the demo data, auth's JWKS URL, clock skew and token introspection,
-and audit durability are set in the config file.
+audit durability, and the event log's retention and poll are set in the config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -233,6 +239,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(insecureNoAuth && { insecureNoAuth: true as const }),
     ...(demoAuth && { demoAuth: true as const }),
     ...(single['database-url'] !== undefined && { databaseUrl: single['database-url'] }),
+    ...(single['redis-url'] !== undefined && { redisUrl: single['redis-url'] }),
   };
   return { values, problems };
 }

@@ -2,7 +2,7 @@
  * The config file's JSON -> a checked partial layer (sources complete, with defaults).
  * Format: schema/gateway-config.schema.json. Every problem is reported with its JSON path.
  */
-import type { AuditConfig, CircuitBreakerConfig, DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig, StorageConfig } from './config.types.ts';
+import type { AuditConfig, EventsConfig, CircuitBreakerConfig, DemoConfig, LimitsConfig, LogLevel, SourceAuth, SourceConfig, StorageConfig } from './config.types.ts';
 import type { IntRange } from './defaults.ts';
 import type { Report } from './checks.ts';
 import type { FileContext, PathReport } from './json-path.ts';
@@ -19,6 +19,7 @@ import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.t
 import type { FileAuth } from './validate-auth.ts';
 import { AUTH_KEYS, INTROSPECTION_KEYS, readFileAuth } from './validate-auth.ts';
 import { AUDIT_KEYS, readFileAudit, readFileStorage, STORAGE_KEYS } from './validate-storage.ts';
+import { EVENTS_KEYS, readFileEvents } from './validate-events.ts';
 
 export { joinPath } from './json-path.ts';
 export type { FileCors, FileOrigin } from './validate-access.ts';
@@ -48,6 +49,8 @@ export interface FileLayer {
   /** The file's storage.url, when valid (overridden by DATABASE_URL and --database-url). */
   storage: Partial<StorageConfig>;
   audit: Partial<AuditConfig>;
+  /** The file's `events` keys that are valid (its redisUrl is overridden by REDIS_URL and --redis-url). */
+  events: Partial<EventsConfig>;
   /** One entry per element of the file's `sources` array, in order, valid or not. */
   sources: FileSource[];
 }
@@ -64,7 +67,7 @@ export interface FileSource {
 
 const TOP_KEYS = [
   '$schema', 'host', 'port', 'logLevel', 'graphiql', 'introspection', 'capabilityRefreshMs', 'defaultWriteSource',
-  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'storage', 'audit', 'demo', 'limits', 'identity',
+  'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'storage', 'audit', 'events', 'demo', 'limits', 'identity',
   'sources',
 ] as const;
 const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
@@ -90,6 +93,7 @@ export const FILE_KEYS = Object.freeze({
   introspection: INTROSPECTION_KEYS,
   storage: STORAGE_KEYS,
   audit: AUDIT_KEYS,
+  events: EVENTS_KEYS,
 });
 
 /** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
@@ -160,6 +164,7 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
   if (json.auth !== undefined) layer.auth = readFileAuth(json.auth, 'auth', ctx, report);
   if (json.storage !== undefined) layer.storage = readFileStorage(json.storage, 'storage', report);
   if (json.audit !== undefined) layer.audit = readFileAudit(json.audit, 'audit', report);
+  if (json.events !== undefined) layer.events = readFileEvents(json.events, 'events', report);
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
     layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);
@@ -186,7 +191,7 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
 
 export function emptyFileLayer(): FileLayer {
   return {
-    patientIdentifierSystems: [], demo: {}, limits: {}, cors: { origins: [] }, trustedProxies: [], storage: {}, audit: {}, sources: [],
+    patientIdentifierSystems: [], demo: {}, limits: {}, cors: { origins: [] }, trustedProxies: [], storage: {}, audit: {}, events: {}, sources: [],
   };
 }
 

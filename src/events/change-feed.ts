@@ -314,13 +314,22 @@ function expired(since: bigint, prunedThrough: bigint): GatewayError {
   return new GatewayError('EVENTS_EXPIRED', `Event ${since} is older than the change log keeps (it starts after event ${prunedThrough}); resubscribe without _since and reload what you show`);
 }
 
+export interface ChangeFeedOverOptions extends Omit<ChangeFeedOptions, 'bus'> {
+  /** The bus between replicas, or the promise of one (none when it resolves to undefined). */
+  readonly bus?: ChangeBus | Promise<ChangeBus | undefined>;
+}
+
 /**
  * The change feed over the gateway's database, opened when the database is (at start): until then, and if it cannot
  * be opened, subscriptions and change records wait for it or fail with EVENTS_UNAVAILABLE.
  */
-export function changeFeedOver(db: Promise<Db>, options: ChangeFeedOptions = {}): ChangeFeed & { close(): Promise<void> } {
-  const feed = db.then((d) => DurableChangeFeed.open(new ChangeLog(d), options));
-  feed.catch(() => options.bus?.close()); // the failure itself is reported where the feed is used
+export function changeFeedOver(db: Promise<Db>, options: ChangeFeedOverOptions = {}): ChangeFeed & { close(): Promise<void> } {
+  const bus = Promise.resolve(options.bus).catch((error: Error) => {
+    options.log?.(`change feed: no bus between replicas (${error.message}); other replicas' events arrive by the poll`);
+    return undefined;
+  });
+  const feed = Promise.all([db, bus]).then(([d, b]) => DurableChangeFeed.open(new ChangeLog(d), { ...options, bus: b }));
+  feed.catch(() => bus.then((b) => b?.close())); // the failure itself is reported where the feed is used
   const opened = async () => {
     try {
       return await feed;

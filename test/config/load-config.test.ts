@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       demoAuth: false,
       storage: { url: 'sqlite:./.gateway/gateway.db' },
       audit: { durability: 'batched' },
+      events: { retentionDays: 7, pollMs: 1000, redisUrl: null, redisChannel: 'fhir-gateway:changes' },
       configFile: null,
     });
   });
