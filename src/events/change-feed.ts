@@ -141,7 +141,7 @@ export class DurableChangeFeed implements ChangeFeed {
 
   /**
    * The log's next event is `number`, not head + 1. Numbers are gapless and commit in order, so the events between
-   * were removed by retention before this process read them (its subscribers may have missed events: they are ended
+   * were removed by retention before this process read them (the subscribers that may have missed some are ended
    * with EVENTS_EXPIRED and resume with `_since`), or — never seen — are not visible yet: waited for (read again
    * shortly), then skipped with an error in the log. True when the reader may go on with `number`.
    */
@@ -150,7 +150,7 @@ export class DurableChangeFeed implements ChangeFeed {
     if (prunedThrough >= number - 1n) {
       const message = `The change log removed events ${this.#head + 1n}–${number - 1n} (older than its retention) before this gateway delivered them; resubscribe with _since`;
       this.#report(`change feed: ${message}`);
-      for (const s of [...this.#subscribers]) this.#fail(s, new GatewayError('EVENTS_EXPIRED', message));
+      for (const s of [...this.#subscribers]) if (s.floor < number - 1n) this.#fail(s, new GatewayError('EVENTS_EXPIRED', message));
       this.#gapSince = undefined;
       return true;
     }

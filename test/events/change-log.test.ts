@@ -288,6 +288,24 @@ describe.each(backends)('the change log on $dialect', (backend) => {
     expect(feed.subscribers).toBe(0);
   });
 
+  it("retention overtaking a replica's reader ends the subscribers that may have missed events, and only those", async () => {
+    const { log } = await open(backend.fresh());
+    const lagging = await feedOver(log); // it learns of the appends below only when poked
+    const behind = collect(await lagging.follow('Patient', undefined, new AbortController().signal));
+    const now = Date.now();
+    await log.append(range(1, 5).map(() => change()), now - 10_000); // another replica's, never read here
+    await log.prune(now - 5_000);
+    const caughtUp = collect(await lagging.follow('Patient', 5n, new AbortController().signal)); // has 1..5
+    await log.append([change()], now);
+    lagging.poke();
+    await until(() => behind.state.done && caughtUp.got.length === 1);
+    expect((behind.state.error as GatewayError).code).toBe('EVENTS_EXPIRED');
+    expect(behind.got).toEqual([]);
+    expect(numbersOf(caughtUp.got)).toEqual([6]);
+    expect(lagging.head).toBe(6n);
+    await caughtUp.stop();
+  });
+
   it('the feed prunes on a timer by its retention window', async () => {
     const { log } = await open(backend.fresh());
     await log.append([change(), change()], Date.now() - 60_000);
