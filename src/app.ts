@@ -12,6 +12,7 @@ import { CursorCodec } from './fhir/cursors.ts';
 import { closeFhirpath, configureFhirpath } from './fhir/fhirpath/fhirpath.ts';
 import { changeFeedOver } from './events/change-feed.ts';
 import { replicaBus } from './events/replica-bus.ts';
+import { createChangeCapture, type ChangeCapture } from './events/change-capture.ts';
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { createGatewayYoga, FHIR_BASE_PATH, GRAPHQL_ENDPOINT, type GatewayYoga } from './http/create-yoga.ts';
@@ -26,6 +27,8 @@ export interface App {
   readonly yoga: GatewayYoga;
   readonly sources: SourceRegistry;
   readonly server: Server;
+  /** Change capture from the sources (notifications, Subscriptions, polling): `settled()` once each has started. */
+  readonly capture: ChangeCapture;
   /** Listens on config.host:config.port (unless the server given in AppOptions already listens); resolves with the base URL. */
   start(): Promise<string>;
   /** True once every source was asked for /metadata and at least one answered (the others give partial results). */
@@ -107,10 +110,12 @@ export function createApp(
   const probe = async (source: Source, configured: SourceConfig): Promise<void> => {
     const first = !answered.has(source.id);
     try {
-      const capabilities = parseCapabilities(await source.client.capabilities(), model.resourceTypes);
+      const statement = await source.client.capabilities();
+      const capabilities = parseCapabilities(statement, model.resourceTypes);
       source.capabilities = capabilities;
       if (configured.resourceTypes === null) source.resourceTypes = capabilities.resourceTypes;
       answered.add(source.id);
+      capture.capabilitiesChanged(source.id, statement);
       if (first) logger.info(`source '${source.id}' is ready (${source.resourceTypes?.size ?? 'all'} resource types)`);
       if (config.capabilityRefreshMs > 0) later(config.capabilityRefreshMs, () => void probe(source, configured).catch(() => undefined));
     } catch (error) {
@@ -146,6 +151,13 @@ export function createApp(
     retentionMs: retentionDays * 86_400_000,
     bus: replicaBus({ storageUrl: config.storage.url, redisUrl, redisChannel }, (level, message) => logger[level](message)),
   });
+  const capture = createChangeCapture({
+    sources: config.sources.map((s, i) => ({ config: s, client: sources[i]!.client })),
+    feed: changes,
+    db: audit.db,
+    publicBaseUrl: config.publicBaseUrl,
+    log: (level, message) => logger[level](message),
+  });
   const compartment = compartmentModel(model.patientCompartment, (type, code) => params(type, code)?.paths);
   void configureFhirpath({ timeoutMs: config.limits.fhirpathTimeoutMs });
   const auth = authOf(config, options.fetch);
@@ -163,6 +175,7 @@ export function createApp(
     auth,
     compartment,
     changes,
+    hooks: capture,
     audit: { db: audit.db, writer: audit.writer, durability: config.audit.durability, paths: compartment.paths },
     ...(options.publicRoutes ? { publicRoutes: options.publicRoutes } : {}),
   });
@@ -178,6 +191,7 @@ export function createApp(
     yoga,
     sources: registry,
     server,
+    capture,
     isReady,
     whenReady,
     async start() {
@@ -188,6 +202,7 @@ export function createApp(
           server.listen(config.port, config.host, () => resolve());
         });
       }
+      capture.start();
       const { port } = server.address() as AddressInfo;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       return `http://${host}:${port}`;
@@ -200,6 +215,7 @@ export function createApp(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await capture.stop();
       await changes.close(); // before the database closes
       await Promise.all([...upstreams.map((u) => u.close()), closeFhirpath(), audit.writer.close()]); // the audit trail is flushed
     },

@@ -57,6 +57,52 @@ export interface SourceConfig {
   /** The token is a secret: never log it. */
   readonly auth: Readonly<SourceAuth>;
   readonly circuitBreaker: CircuitBreakerConfig;
+  /** How the gateway learns of changes made on this source by others (live updates); default `{ mode: 'none' }`. */
+  readonly changes: ChangeCaptureConfig;
+}
+
+/**
+ * Change capture of one source (src/events): 'none' (only writes made through the gateway are events), 'hook' (the
+ * source POSTs FHIR rest-hook notifications to `/hooks/{id}`), 'subscription' (the gateway registers an R4
+ * Subscription on the source that notifies `/hooks/{id}`) or 'poll' (`_lastUpdated` searches every intervalMs).
+ */
+export type ChangeCaptureConfig = { readonly mode: 'none' } | HookCaptureConfig | SubscriptionCaptureConfig | PollCaptureConfig;
+
+/** What authenticates a notification sent to `/hooks/{id}`. */
+export interface HookAuthConfig {
+  /**
+   * The per-source secret (>= 16 visible ASCII characters): the value of the channel header, and the HMAC-SHA256 key
+   * of signed notifications. A secret: never log it.
+   */
+  readonly secret: string;
+  /** The channel header that carries the secret, lower-case (default 'x-hook-secret'). */
+  readonly header: string;
+}
+
+export interface HookCaptureConfig extends HookAuthConfig {
+  readonly mode: 'hook';
+  /** Types read back (`_lastUpdated` search) after a notification without content, or a gap in event numbers. */
+  readonly types: readonly string[];
+}
+
+export interface SubscriptionCaptureConfig extends HookAuthConfig {
+  readonly mode: 'subscription';
+  /** R4 Subscription criteria, one Subscription each: `Patient`, `Observation?category=vital-signs`. */
+  readonly criteria: readonly string[];
+  /** The types of the criteria, then any listed in `types`: what is read back after an empty notification or a gap. */
+  readonly types: readonly string[];
+  /** `full-resource`: the Subscription asks for the resource in each notification (channel.payload); `empty`: none. */
+  readonly payload: 'full-resource' | 'empty';
+  /** The URL the source notifies; null = `{publicBaseUrl}/hooks/{id}` (loadConfig checks one of them is set). */
+  readonly callbackUrl: string | null;
+}
+
+export interface PollCaptureConfig {
+  readonly mode: 'poll';
+  /** Milliseconds between two polls of the source (default 5000). */
+  readonly intervalMs: number;
+  /** The resource types searched with `_lastUpdated` at each poll (at least one). */
+  readonly types: readonly string[];
 }
 
 export interface IdentityConfig {

@@ -1,5 +1,5 @@
 import type {
-  AuditConfig, AuditDurability, CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel,
+  AuditConfig, AuditDurability, ChangeCaptureConfig, CircuitBreakerConfig, CorsConfig, DemoConfig, IdentityConfig, LimitsConfig, LogLevel,
   SmartBackendAuthConfig, StorageConfig, EventsConfig,
 } from './config.types.ts';
 
@@ -39,6 +39,17 @@ export const MIN_CURSOR_SECRET_BYTES = 32;
 
 export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = Object.freeze({ failureThreshold: 5, resetTimeoutMs: 30_000 });
 
+/** Change capture of a source that sets none: only writes made through the gateway are events. */
+export const DEFAULT_CHANGES: ChangeCaptureConfig = Object.freeze({ mode: 'none' });
+
+/** Defaults of a source's `changes` keys that have one. */
+export const DEFAULT_CHANGES_OPTIONS = Object.freeze({ intervalMs: 5000, header: 'x-hook-secret', payload: 'full-resource' as const });
+
+export const CHANGE_MODES: readonly ChangeCaptureConfig['mode'][] = Object.freeze(['none', 'hook', 'subscription', 'poll']);
+
+/** Shortest `changes.secret`, in characters. */
+export const MIN_HOOK_SECRET_LENGTH = 16;
+
 /** Defaults of the per-source settings that have one (id and baseUrl are always required). */
 export const DEFAULT_SOURCE = Object.freeze({
   timeoutMs: 10_000,
@@ -47,6 +58,7 @@ export const DEFAULT_SOURCE = Object.freeze({
   maxConcurrency: 32,
   retries: 2,
   circuitBreaker: DEFAULT_CIRCUIT_BREAKER,
+  changes: DEFAULT_CHANGES,
 });
 
 export const SMART_ALGORITHMS: readonly SmartBackendAuthConfig['algorithm'][] = Object.freeze(['RS384', 'ES384']);
@@ -134,5 +146,8 @@ export const BOUNDS = Object.freeze({
   events: Object.freeze({
     retentionDays: { min: 1, max: 3650 },
     pollMs: { min: 50, max: 600_000 },
+  }),
+  changes: Object.freeze({
+    intervalMs: { min: 100, max: 86_400_000 },
   }),
 });

@@ -1,6 +1,6 @@
 /** Helpers of the config-file validators: JSON paths, problem reporting at a path, object and key checks. */
 import type { Report } from './checks.ts';
-import { isRecord, typeName, unknownKeyMessage } from './checks.ts';
+import { checkResourceType, isRecord, typeName, unknownKeyMessage } from './checks.ts';
 
 /** Reports a problem at a JSON path ('' = the whole file). */
 export type PathReport = (path: string, message: string) => void;
@@ -38,6 +38,19 @@ export function counting(report: PathReport): { report: PathReport; count: () =>
     },
     count: () => n,
   };
+}
+
+/** The resource type names of a JSON array, each checked and once (a problem per bad or repeated item). */
+export function readTypeNames(items: readonly unknown[], path: string, outer: PathReport): string[] | undefined {
+  const { report, count } = counting(outer);
+  const types: string[] = [];
+  items.forEach((item, i) => {
+    const type = checkResourceType(item, at(report, joinPath(path, i)));
+    if (type === undefined) return;
+    if (types.includes(type)) report(joinPath(path, i), `repeats ${type}`);
+    else types.push(type);
+  });
+  return count() > 0 ? undefined : types;
 }
 
 /** What validating a config file needs besides its JSON. */

@@ -23,7 +23,7 @@ import { checkDatabaseUrl } from './validate-storage.ts';
 import { checkRedisUrl } from './validate-events.ts';
 
 export type {
-  AuditConfig, AuditDurability, AuthConfig, EventsConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig,
+  AuditConfig, AuditDurability, AuthConfig, EventsConfig, ChangeCaptureConfig, CircuitBreakerConfig, Config, CorsConfig, DemoConfig, IdentityConfig, IntrospectionConfig,
   LimitsConfig, LoadConfigInput, LogLevel, SmartBackendAuthConfig, SourceAuth, SourceConfig, StorageConfig,
 } from './config.types.ts';
 export { ConfigError, HelpRequested } from './config-error.ts';
@@ -175,6 +175,14 @@ export function loadConfig(input: LoadConfigInput): Config {
       : file.host !== undefined ? `${fileWhere}: host ${quote(host)}`
       : `host ${host} (the default)`;
     at(hostWhere)(OPEN_ON_NETWORK);
+  }
+
+  // --- change capture: a source that registers a Subscription needs a URL the source can notify -----------------
+  const hookRoot = fromCli.publicBaseUrl ?? file.publicBaseUrl;
+  for (const e of entries) {
+    if (e.config?.changes.mode === 'subscription' && e.config.changes.callbackUrl === null && hookRoot === undefined) {
+      at(`${e.where}.changes`)(`mode "subscription" needs the URL the source will notify: set changes.callbackUrl, or publicBaseUrl (--public-url) for ${hookRoot ?? '{publicBaseUrl}'}/hooks/${e.config.id}`);
+    }
   }
 
   const production = env.NODE_ENV === 'production';

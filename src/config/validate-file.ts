@@ -9,17 +9,18 @@ import type { FileContext, PathReport } from './json-path.ts';
 import { BOUNDS, DEFAULT_CIRCUIT_BREAKER, DEFAULT_SOURCE } from './defaults.ts';
 import {
   checkBoolean, checkHeaderName, checkHeaderValue, checkHost, checkIdentifierSystem, checkInt, checkLogLevel,
-  checkResourceType, checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName,
+  checkSourceId, checkToken, isRecord, normaliseBaseUrl, typeName,
 } from './checks.ts';
 import { checkCursorSecret } from './access-checks.ts';
 import type { FileCors } from './validate-access.ts';
 import { CORS_KEYS, readCors, readEnvSecret, readTrustedProxies } from './validate-access.ts';
-import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath } from './json-path.ts';
+import { at, checkKeys, checkObject, counting, ENV_NAME, joinPath, readTypeNames } from './json-path.ts';
 import { readSmartBackend, SMART_BACKEND_KEYS } from './validate-smart-backend.ts';
 import type { FileAuth } from './validate-auth.ts';
 import { AUTH_KEYS, INTROSPECTION_KEYS, readFileAuth } from './validate-auth.ts';
 import { AUDIT_KEYS, readFileAudit, readFileStorage, STORAGE_KEYS } from './validate-storage.ts';
 import { EVENTS_KEYS, readFileEvents } from './validate-events.ts';
+import { CHANGES_KEYS, readChanges } from './validate-changes.ts';
 
 export { joinPath } from './json-path.ts';
 export type { FileCors, FileOrigin } from './validate-access.ts';
@@ -77,7 +78,7 @@ const SOURCE_INT_KEYS = Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.sourc
 const CIRCUIT_BREAKER_KEYS = Object.keys(BOUNDS.circuitBreaker) as (keyof CircuitBreakerConfig)[];
 const SOURCE_KEYS = [
   'id', 'baseUrl', ...SOURCE_INT_KEYS, 'resourceTypes', 'headers', 'bearerToken', 'bearerTokenEnv', 'smartBackend',
-  'circuitBreaker',
+  'circuitBreaker', 'changes',
 ] as const;
 /** The keys the file may have at each level (test/config/schema.test.ts checks the schema lists the same). */
 export const FILE_KEYS = Object.freeze({
@@ -94,6 +95,7 @@ export const FILE_KEYS = Object.freeze({
   storage: STORAGE_KEYS,
   audit: AUDIT_KEYS,
   events: EVENTS_KEYS,
+  changes: CHANGES_KEYS,
 });
 
 /** Reads the integer keys of `obj` that have a range in `bounds` into a partial record. */
@@ -214,10 +216,11 @@ function validateSource(raw: unknown, path: string, ctx: FileContext, outer: Pat
     key('headers')(`must not set authorization together with ${other}`);
   }
   const circuitBreaker = readCircuitBreaker(raw.circuitBreaker, joinPath(path, 'circuitBreaker'), report);
+  const changes = readChanges(raw.changes, joinPath(path, 'changes'), ctx, report);
   const complete = count() === 0 && id !== undefined && baseUrl !== undefined && resourceTypes !== undefined
-    && headers !== undefined && auth !== undefined && circuitBreaker !== undefined;
+    && headers !== undefined && auth !== undefined && circuitBreaker !== undefined && changes !== undefined;
   const config: SourceConfig | undefined = complete
-    ? { id, baseUrl, ...DEFAULT_SOURCE, ...ints, resourceTypes, headers, auth, circuitBreaker }
+    ? { id, baseUrl, ...DEFAULT_SOURCE, ...ints, resourceTypes, headers, auth, circuitBreaker, changes }
     : undefined;
   return { path, id, baseUrl, config };
 }
@@ -229,15 +232,7 @@ function readResourceTypes(value: unknown, path: string, outer: PathReport): rea
     outer(path, `must be a non-empty array of resource type names, or null for all the source supports (got ${what})`);
     return undefined;
   }
-  const { report, count } = counting(outer);
-  const types: string[] = [];
-  value.forEach((item: unknown, i) => {
-    const type = checkResourceType(item, at(report, joinPath(path, i)));
-    if (type === undefined) return;
-    if (types.includes(type)) report(joinPath(path, i), `repeats ${type}`);
-    else types.push(type);
-  });
-  return count() > 0 ? undefined : types;
+  return readTypeNames(value, path, outer);
 }
 
 function readHeaders(value: unknown, path: string, outer: PathReport): Record<string, string> | undefined {

@@ -34,6 +34,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { buildCapabilityStatement } from './capability-statement.ts';
 import { ensureFhirDefinitions } from './fhir-definitions.ts';
 import { addPagingLinks } from './search-paging.ts';
+import { subscriptionDelivery, type DeliveredNotification } from './subscription-delivery.ts';
 import { generateSyntheticResources } from './synthetic-data.ts';
 
 /** `url` is path+query exactly as received (basePath included); `at` is epoch ms (fractional, monotonic source). */
@@ -82,6 +83,10 @@ export interface MemoryFhirServer {
   setFault(fn: FaultFn | undefined): void;
   /** Replaces the CapabilityStatement edit (undefined = Medplum's own); takes effect on the next /metadata. */
   setCapabilities(edit: CapabilityEdit | undefined): void;
+  /** R4 rest-hook notifications sent for active Subscriptions (subscription-delivery.ts), in order. */
+  readonly notifications: readonly DeliveredNotification[];
+  /** Resolves when every notification queued so far was sent (or failed). */
+  notificationsSent(): Promise<void>;
   readonly repo: MemoryRepository;
   /** Closes the server and destroys every open socket (including hung requests). */
   close(): Promise<void>;
@@ -130,6 +135,7 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const repo = new MemoryRepository();
   const router = new FhirRouter();
+  const delivery = subscriptionDelivery(repo);
   const seed = [...(options.data ? generateSyntheticResources(options.data) : []), ...((options.resources ?? []) as Resource[])];
   await repo.withSeeding(async () => {
     for (const resource of seed) await repo.createResource(resource);
@@ -174,11 +180,13 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     }
     const parsed = parseBody(raw, headers);
     if ('error' in parsed) return parsed.error;
+    const before = await delivery.before(method, pathname);
     const [outcome, resource] = await router.handleRequest(
       { method: method as HttpMethod, url: path, pathname: '', body: parsed.body, params: {}, query: {}, headers },
       repo,
     );
     const status = getStatus(outcome);
+    await delivery.after(method, pathname, status, resource, before);
     if (!resource) return answer(status, outcome);
     const extra: Record<string, string> = {};
     if (resource.resourceType === 'Bundle') {
@@ -279,6 +287,8 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     setLatency(ms: number) { latencyMs = Math.max(0, ms); },
     setFault(fn) { faultFn = fn; faultCount = 0; },
     setCapabilities(edit) { capabilityEdit = edit; metadataBody = undefined; },
+    notifications: delivery.delivered,
+    notificationsSent: () => delivery.idle(),
     repo,
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -18,6 +18,7 @@ import { useDefaultMediaType } from './use-default-media-type.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { useDocumentLimits } from './use-document-limits.ts';
 import { useHealth } from './use-health.ts';
+import { useHooks, type HookReceiver } from './use-hooks.ts';
 import { maskError, useErrorMasking, withoutMaskedErrorLogs } from './use-error-masking.ts';
 import { useFhirDirectives } from './use-fhir-directives.ts';
 import { useFhirGraphql } from './use-fhir-graphql.ts';
@@ -69,6 +70,8 @@ export interface PipelineDeps {
   readonly audit: { readonly db: Promise<Db>; readonly writer: AuditWriter; readonly durability: 'batched' | 'strict'; readonly paths: CompartmentPaths };
   /** Public routes served before authentication: the development issuer of `--demo-auth` (src/demo/demo-auth.ts). */
   readonly publicRoutes?: readonly Plugin[];
+  /** Change capture: the rest-hook notifications of upstream sources at /hooks/{sourceId} (src/events). */
+  readonly hooks?: HookReceiver;
 }
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, FhirContext>;
@@ -138,6 +141,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
         log,
       }),
       useHealth({ isReady: deps.isReady, notReadyReason: deps.notReadyReason }),
+      ...(deps.hooks ? [useHooks({ receiver: deps.hooks, maxJsonDepth: config.limits.maxJsonDepth, log })] : []),
       useGraphiql({ enabled: config.graphiql && config.introspection, title: 'FHIR GraphQL gateway', defaultQuery: exampleQuery }),
       useAuditEvents({ db: deps.audit.db, fhirBasePath: FHIR_BASE_PATH, log, maxCount: config.limits.maxCount, contextOf }), // before the REST route
       useFhirRest(rest, log),

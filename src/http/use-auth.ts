@@ -22,7 +22,8 @@ export interface AuthOptions {
  * src/auth validates; the bearer's identity becomes the request's Viewer (request-meta.ts), from which the FHIR core
  * decides everything else. Public: `/health`, `/ready`, `/.well-known/*` and `[fhir]/.well-known/*`, the
  * CapabilityStatement (`[fhir]/metadata`, also per source), the GraphiQL page and its assets (they hold no data; the
- * queries GraphiQL sends carry the token the user gives it). CORS preflights are answered before this plugin.
+ * queries GraphiQL sends carry the token the user gives it), and `/hooks/*`, where upstream sources notify changes,
+ * authenticated by each source's channel secret or HMAC instead (use-hooks.ts). CORS preflights are answered before this plugin.
  *
  * A request without a token is 401 with `WWW-Authenticate: Bearer realm=...` (RFC 6750 §3.1: no error code); a bad
  * token 401 with `error="invalid_token"` and a description; a gateway that cannot check tokens (the issuer's keys
@@ -36,6 +37,7 @@ export function useAuth(options: AuthOptions): Plugin {
   const isPublic = (request: Request, path: string) => {
     if (path === '/health' || path === '/ready' || path.startsWith('/.well-known/') || path.startsWith(`${fhir}/.well-known/`)) return true;
     if (path.startsWith('/graphiql/')) return true; // GraphiQL's own assets
+    if (path === '/hooks' || path.startsWith('/hooks/')) return true; // upstream notifications: the source's secret authenticates them (use-hooks.ts)
     if (request.method !== 'GET') return false;
     if (metadata.test(path)) return true;
     return (path === graphql || path === `${graphql}/`) && (request.headers.get('accept') ?? '').includes('text/html'); // the page

@@ -9,10 +9,12 @@ import type { Kysely } from 'kysely';
 import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely/migration';
 import * as auditEvent from './2026_12_06_0001_audit_event.ts';
 import * as changeEvent from './2026_12_06_0002_change_event.ts';
+import * as changeCaptureState from './2026_12_07_0001_change_capture_state.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '2026_12_06_0001_audit_event': auditEvent,
   '2026_12_06_0002_change_event': changeEvent,
+  '2026_12_07_0001_change_capture_state': changeCaptureState,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

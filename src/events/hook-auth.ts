@@ -1,0 +1,78 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { HookAuthConfig } from '../config/config.types.ts';
+
+/** `X-Hook-Signature: sha256=<hex>`: HMAC-SHA256 with the source's secret over `<timestamp>.<raw body>`. */
+export const SIGNATURE_HEADER = 'x-hook-signature';
+/** `X-Hook-Timestamp: <unix seconds>`: when the notification was signed. */
+export const TIMESTAMP_HEADER = 'x-hook-timestamp';
+/** How far a signed notification's timestamp may be from the gateway's clock, either way. */
+export const REPLAY_WINDOW_MS = 5 * 60_000;
+const MAX_REMEMBERED = 10_000;
+
+export type HookAuthResult =
+  | { readonly ok: true; readonly via: 'header' | 'hmac'; /** Call when the notification could not be handled: the sender may send it again. */ readonly release: () => void }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Authenticates the notifications of one source: either the channel header (`header: secret`, as an R4 Subscription's
+ * channel.header sends it) or an HMAC-SHA256 signature over the timestamp and the raw body with the same secret. Both
+ * are compared in constant time. A signed notification is refused when its timestamp is more than 5 minutes away, or
+ * when the same signature was accepted before (a replay within the window). Reasons never contain the secret.
+ */
+export class HookAuthenticator {
+  readonly #secret: Buffer;
+  readonly #secretDigest: Buffer;
+  readonly #header: string;
+  readonly #now: () => number;
+  /** Signatures accepted, with when they can be forgotten (their timestamp has left the window). */
+  readonly #accepted = new Map<string, number>();
+
+  constructor(config: HookAuthConfig, now: () => number = Date.now) {
+    this.#secret = Buffer.from(config.secret, 'utf8');
+    this.#secretDigest = digest(this.#secret);
+    this.#header = config.header;
+    this.#now = now;
+  }
+
+  check(headers: Headers, body: Uint8Array): HookAuthResult {
+    const signature = headers.get(SIGNATURE_HEADER);
+    if (signature !== null) return this.#checkSignature(signature, headers.get(TIMESTAMP_HEADER), body);
+    const value = headers.get(this.#header);
+    if (value === null) return { ok: false, reason: `neither the ${this.#header} header nor an ${SIGNATURE_HEADER} signature` };
+    if (!timingSafeEqual(digest(Buffer.from(value, 'utf8')), this.#secretDigest)) return { ok: false, reason: `the ${this.#header} header does not match` };
+    return { ok: true, via: 'header', release: () => undefined };
+  }
+
+  #checkSignature(signature: string, timestamp: string | null, body: Uint8Array): HookAuthResult {
+    if (timestamp === null || !/^[0-9]{1,12}$/.test(timestamp)) return { ok: false, reason: `a signature needs ${TIMESTAMP_HEADER} (unix seconds)` };
+    const now = this.#now();
+    const at = Number(timestamp) * 1000;
+    if (Math.abs(now - at) > REPLAY_WINDOW_MS) return { ok: false, reason: `${TIMESTAMP_HEADER} is more than ${REPLAY_WINDOW_MS / 60_000} minutes from now` };
+    const given = /^(?:sha256=)?([0-9a-fA-F]{64})$/.exec(signature.trim())?.[1];
+    if (given === undefined) return { ok: false, reason: `${SIGNATURE_HEADER} is not sha256=<64 hex digits>` };
+    const expected = createHmac('sha256', this.#secret).update(`${timestamp}.`).update(body).digest();
+    if (!timingSafeEqual(Buffer.from(given, 'hex'), expected)) return { ok: false, reason: 'the signature does not match' };
+    const key = given.toLowerCase();
+    this.#forgetOld(now);
+    if (this.#accepted.has(key)) return { ok: false, reason: 'this signed notification was received before (a replay)' };
+    this.#accepted.set(key, at + REPLAY_WINDOW_MS);
+    return { ok: true, via: 'hmac', release: () => void this.#accepted.delete(key) };
+  }
+
+  #forgetOld(now: number): void {
+    for (const [key, until] of this.#accepted) if (until < now) this.#accepted.delete(key);
+    // Bounded: past the bound the oldest are forgotten first (their timestamps are the likeliest to be refused anyway).
+    while (this.#accepted.size >= MAX_REMEMBERED) this.#accepted.delete(this.#accepted.keys().next().value!);
+  }
+}
+
+function digest(value: Buffer): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** The headers that sign `body` with `secret` (for senders and tests). */
+export function signHook(secret: string, body: string | Uint8Array, nowMs = Date.now()): Record<string, string> {
+  const timestamp = String(Math.floor(nowMs / 1000));
+  const signature = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: `sha256=${signature}` };
+}
