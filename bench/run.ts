@@ -13,8 +13,11 @@
 // (bench/before-after.ts) for s1–s5 through GraphQL and s1/s2 through /fhir. Last, the peers part (bench/peers.ts;
 // BENCH_PEERS=0 skips it, BENCH_PEERS=only runs nothing else and writes .bench-out/peers.md): s3–s5 through the
 // gateway, Medplum's own GraphQL engine and the hand-written direct client, each a serving process whose CPU per
-// query is read from /proc.
+// query is read from /proc. BENCH_SUBS=only runs only the subscriptions part (bench/subscriptions.ts: graphql-ws
+// subscribers in steps up to 5,000, RSS per connection, event → client latency, a slow consumer), BENCH_AUTH=only only
+// the token-validation cost (bench/auth-cost.ts).
 import { runAuthCost } from './auth-cost.ts';
+import { readSubsSettings, runSubscriptions } from './subscriptions.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -108,8 +111,29 @@ async function authOnly(): Promise<number> {
   return 0;
 }
 
+/** BENCH_SUBS=only: the subscriptions part alone (bench/subscriptions.ts); the report goes to stdout and .bench-out/subscriptions.md. */
+async function subsOnly(): Promise<number> {
+  mkdirSync(settings.outDir, { recursive: true });
+  const subs = readSubsSettings(process.env, settings.quick);
+  const started = performance.now();
+  const header = [
+    `## Subscriptions run of ${new Date().toISOString()} (BENCH_SUBS=only)`,
+    '',
+    `- machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${process.platform}/${process.arch}`,
+    `- checkout: ${describeCheckout(settings.root)}; load average at the start: ${loadAverage()}`,
+    `- steps ${subs.steps.join(', ')}; ${subs.events} events, one per ${subs.intervalMs} ms; ${subs.procs} subscriber process(es); gateway node flags: ${[...settings.gatewayNodeFlags, ...subs.nodeFlags].join(' ') || 'none'}${settings.quick ? ' (BENCH_QUICK=1: indicative only)' : ''}`,
+    '',
+  ].join('\n');
+  const body = await runSubscriptions({ settings, log, track: (child) => void tracked.push(child) }, subs);
+  const report = header + '\n' + body + `\n\n- load average at the end: ${loadAverage()}; wall time ${((performance.now() - started) / 1000).toFixed(0)} s\n`;
+  process.stdout.write(report);
+  writeFileSync(join(settings.outDir, 'subscriptions.md'), report);
+  return 0;
+}
+
 async function main(): Promise<number> {
   if (process.env['BENCH_AUTH'] === 'only') return authOnly();
+  if (process.env['BENCH_SUBS'] === 'only') return subsOnly();
   if (settings.peers.mode === 'only') return peersOnly();
   const started = performance.now();
   const currentAtStart = describeCheckout(settings.root);
