@@ -66,6 +66,21 @@ export class AccessTrail {
     if (kept.length > 0) this.accesses.push({ action, sourceId, resources: kept });
   }
 
+  /**
+   * What was recorded since the last take(), moved to a trail of its own (this one starts empty again, its cap too):
+   * a long-lived operation audited result by result keeps nothing it has audited.
+   */
+  take(): AccessTrail {
+    const taken = new AccessTrail();
+    taken.accesses.push(...this.accesses.splice(0));
+    taken.denials.push(...this.denials.splice(0));
+    taken.recorded = this.recorded;
+    taken.dropped = this.dropped;
+    this.recorded = 0;
+    this.dropped = 0;
+    return taken;
+  }
+
   deny(resourceType: string, interaction: string): void {
     const live = this.#live();
     if (live !== undefined) return live.deny(resourceType, interaction);
