@@ -25,6 +25,7 @@ import { useFhirGraphql } from './use-fhir-graphql.ts';
 import { useFieldErrorStatus } from './use-field-error-status.ts';
 import { useJsonLimits } from './use-json-limits.ts';
 import { useOperationOutcomes } from './use-operation-outcomes.ts';
+import { useStreamedResults } from './use-streamed-results.ts';
 import { usePartialErrors } from './use-partial-errors.ts';
 import { usePublicRoot } from './use-public-root.ts';
 import { useQueryLimits } from './use-query-limits.ts';
@@ -155,6 +156,7 @@ export function createGatewayYoga(deps: PipelineDeps): GatewayYoga {
       useTokenExpiry(), // a subscription ends when its token expires, on every transport
       useErrorMasking(logger), // before the outcomes: it logs what masked errors hid, then outcomes are added
       useFhirDirectives(), useOperationOutcomes(), // directives before the plugins that add to results (see its doc)
+      useStreamedResults(logger), // a subscription's results as /graphql's: a failed stream's last error, yoga SSE's outcomes
       useWarnings(),
       usePartialErrors(log),
       useFieldErrorStatus(),

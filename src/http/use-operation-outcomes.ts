@@ -8,7 +8,8 @@ import { withExtensions } from './with-extensions.ts';
  * graphQL extensions element", one issue matching the message. Our resolvers, loaders and directives put one there
  * themselves; this gives one to every other error of a response — syntax and validation errors, query limits,
  * request errors yoga reports (no query, bad JSON), the instance-level refusals and masked unexpected errors — as the
- * last step before the response is written, so that every way into the pipeline is covered.
+ * last step before the response is written, so that every way into the pipeline is covered. The results of a stream
+ * (yoga's SSE) get theirs from use-streamed-results.ts, those of graphql-ws and graphql-sse from formatted-result.ts.
  */
 export function useOperationOutcomes(): Plugin {
   return {
