@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { ChangeAction, ChangeEvent, NewChange } from '../fhir/change-event.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
+import { deleteIsRedundant, type LatestLogged } from './delete-dedupe.ts';
 
 /** The change log's tables (migration 2026_12_06_0002_change_event). */
 type ChangeTables = {
@@ -37,7 +38,8 @@ const PRUNE_CHUNK = 5_000;
  * gapless and never reused: every append locks the one counter row for its transaction, so appends are serialised,
  * a number is taken only by a row that commits, and a reader that sees event N sees every event before it. A change
  * already logged (same source, type, id, version and action — a gateway write and the upstream's notification of it)
- * is not logged again.
+ * is not logged again; nor is a delete the resource's logged state already says (delete-dedupe.ts), decided under the
+ * same lock, so that replicas racing to log the same delete log it once.
  */
 export class ChangeLog {
   readonly #db: Kysely<ChangeTables>;
@@ -57,7 +59,12 @@ export class ChangeLog {
       const logged: ChangeEvent[] = [];
       for (const change of changes) {
         const key = dedupeKey(change);
-        const previous = change.action === 'delete' && change.previous === null ? await lastVersion(trx, change) : change.previous;
+        let previous = change.previous;
+        if (change.action === 'delete') {
+          const latest = await latestOf(trx, change);
+          if (deleteIsRedundant(change, latest?.logged)) continue;
+          previous ??= latest?.state ?? null;
+        }
         const row: Row = {
           event_number: Number(last + 1n),
           recorded_ms: now,
@@ -74,7 +81,8 @@ export class ChangeLog {
         const inserted = await trx.insertInto('change_event').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('event_number').executeTakeFirst();
         if (inserted === undefined) continue;
         last += 1n;
-        logged.push({ ...change, previous, eventNumber: last.toString(), recordedMs: now });
+        const { action, sourceId, resourceType, id, versionId, resource } = change;
+        logged.push({ action, sourceId, resourceType, id, versionId, resource, previous, eventNumber: last.toString(), recordedMs: now });
       }
       if (logged.length > 0) await trx.updateTable('change_log_state').set({ last_number: Number(last) }).where('id', '=', 1).execute();
       return logged;
@@ -131,13 +139,18 @@ function dedupeKey(change: NewChange): string | null {
   return change.versionId === null ? null : JSON.stringify([change.sourceId, change.resourceType, change.id, change.versionId, change.action]);
 }
 
-/** A delete's last known version: the newest logged state of the resource, when the log has one. */
-async function lastVersion(trx: Transaction<ChangeTables>, change: NewChange): Promise<FhirResource | null> {
-  const row = await trx.selectFrom('change_event').select(['resource', 'previous'])
+/**
+ * The newest logged event of a delete's resource, when the log has one: what it was (for de-duplication), and the
+ * resource's last known state (a delete's `previous` when the writer does not know it).
+ */
+async function latestOf(trx: Transaction<ChangeTables>, change: NewChange): Promise<{ logged: LatestLogged; state: FhirResource | null } | undefined> {
+  const row = await trx.selectFrom('change_event').select(['action', 'version_id', 'resource', 'previous'])
     .where('source_id', '=', change.sourceId).where('resource_type', '=', change.resourceType).where('resource_id', '=', change.id)
     .orderBy('event_number', 'desc').limit(1).executeTakeFirst();
-  const json = row?.resource ?? row?.previous ?? null;
-  return json === null ? null : (JSON.parse(json) as FhirResource);
+  if (row === undefined) return undefined;
+  const resource = row.resource === null ? null : (JSON.parse(row.resource) as FhirResource);
+  const json = row.resource ?? row.previous;
+  return { logged: { action: row.action, versionId: row.version_id, resource }, state: json === null ? null : (JSON.parse(json) as FhirResource) };
 }
 
 function eventOf(row: Row): ChangeEvent {

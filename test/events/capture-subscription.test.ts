@@ -144,6 +144,31 @@ describe('writes made on the upstream reach a gateway subscriber', () => {
   });
 });
 
+describe('deletes', () => {
+  it('a gateway delete, which the upstream also notifies, is one event; a delete after a re-create is another', async () => {
+    const s = await subscribe('subscription { PatientChanged(sourceId: "hospital") { action id } }');
+    const created = await direct('hospital', 'POST', 'Patient', { resourceType: 'Patient', name: [{ family: 'Deleted' }] });
+    await s.waitFor(1);
+    const res = await f.fetch(`/fhir/hospital/Patient/${created.id}`, { method: 'DELETE' });
+    expect(res.status).toBeLessThan(300);
+    await s.waitFor(2);
+    await f.upstreams.hospital!.notificationsSent();
+    expect(f.upstreams.hospital!.notifications.filter((n) => n.resource === `Patient/${created.id}`).map((n) => [n.action, n.status])).toEqual([['create', 200], ['delete', 200]]);
+    // the same id again on the upstream, then deleted there: each is an event
+    await direct('hospital', 'PUT', `Patient/${created.id}`, { resourceType: 'Patient', id: created.id, name: [{ family: 'Again' }] });
+    await s.waitFor(3);
+    await direct('hospital', 'DELETE', `Patient/${created.id}`);
+    await s.waitFor(4);
+    await f.upstreams.hospital!.notificationsSent();
+    await new Promise((r) => setTimeout(r, 300));
+    // (the re-created version is labelled as the notification lets the gateway tell: Medplum's history keeps the old
+    // versions, so it is not the resource's first: an update)
+    expect(s.payloads.map((p) => p.data.PatientChanged)).toEqual([
+      { action: 'create', id: created.id }, { action: 'delete', id: created.id }, { action: 'update', id: created.id }, { action: 'delete', id: created.id },
+    ]);
+  });
+});
+
 describe('registration over time', () => {
   it('a Subscription the upstream lost is registered again at the next capability refresh; the others are kept', async () => {
     const before = await subscriptionsOn('hospital');
