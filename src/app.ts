@@ -16,7 +16,7 @@ import { createChangeCapture, type ChangeCapture } from './events/change-capture
 import { loadFhirModel, searchParamIndex, topLevelIndex } from './fhir/model/load-model.ts';
 import { buildSchema } from './graphql/build-schema.ts';
 import { createGatewayYoga, FHIR_BASE_PATH, GRAPHQL_ENDPOINT, type GatewayYoga } from './http/create-yoga.ts';
-import { attachGraphqlWs, type LiveTransportOptions } from './ws/graphql-ws-server.ts';
+import { attachGraphqlWs, type GraphqlWsTransport, type LiveTransportOptions } from './ws/graphql-ws-server.ts';
 import { guardNodeRequests } from './http/node-request-guard.ts';
 import { parseCapabilities } from './sources/capabilities.ts';
 import { FhirClient } from './sources/fhir-client.ts';
@@ -29,6 +29,8 @@ export interface App {
   readonly server: Server;
   /** Change capture from the sources (notifications, Subscriptions, polling): `settled()` once each has started. */
   readonly capture: ChangeCapture;
+  /** GraphQL over WebSocket (src/ws): its open connections, running subscription groups and their subscribers. */
+  readonly live: Pick<GraphqlWsTransport, 'connections' | 'groups' | 'subscriptions'>;
   /** Listens on config.host:config.port (unless the server given in AppOptions already listens); resolves with the base URL. */
   start(): Promise<string>;
   /** True once every source was asked for /metadata and at least one answered (the others give partial results). */
@@ -48,7 +50,7 @@ export interface AppOptions {
   readonly fetch?: typeof fetch;
   /** Public routes served before authentication (start-gateway.ts: the `--demo-auth` development issuer). */
   readonly publicRoutes?: readonly Plugin[];
-  /** graphql-ws timings (src/ws): the connection_init wait and the ping interval; defaults 3 s and 12 s. */
+  /** graphql-ws settings (src/ws): the connection_init wait, the ping interval and the backlog; defaults 3 s, 12 s and 1000. */
   readonly live?: LiveTransportOptions;
 }
 
@@ -192,6 +194,7 @@ export function createApp(
     sources: registry,
     server,
     capture,
+    live: { connections: ws.connections, groups: ws.groups, subscriptions: ws.subscriptions },
     isReady,
     whenReady,
     async start() {

@@ -38,3 +38,13 @@ export function authorizationKey(viewer: Viewer): string {
   if (viewer.kind === 'anonymous') return '';
   return JSON.stringify([viewer.issuer, [...viewer.scopes].sort(), viewer.patient ?? null]);
 }
+
+/**
+ * The authorization of `viewer` without its identity or expiry: what a stream shared by several viewers with the same
+ * {@link authorizationKey} runs as (every access decision is made from the key's parts alone). Their expiries and
+ * their audit stay each viewer's own (the transport's).
+ */
+export function sharedViewer(viewer: Viewer): Viewer {
+  if (viewer.kind === 'anonymous') return viewer;
+  return Object.freeze({ ...viewer, subject: undefined, clientId: undefined, fhirUser: undefined, expiresAt: Number.POSITIVE_INFINITY });
+}

@@ -1,20 +1,22 @@
-import { GraphQLError, type ExecutionResult } from 'graphql';
-import { CloseCode, type ServerOptions } from 'graphql-ws';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import { CloseCode, type ServerOptions, type SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import type { YogaLogger } from 'graphql-yoga';
+import { isAsyncIterable, type YogaLogger } from 'graphql-yoga';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import type { Config } from '../config/config.types.ts';
-import { ANONYMOUS } from '../fhir/viewer.ts';
+import { ANONYMOUS, sharedViewer } from '../fhir/viewer.ts';
 import type { GatewayYoga } from '../http/create-yoga.ts';
 import { envelopeRegistry } from '../http/enveloped-operation.ts';
 import { formatError, formatResult } from '../http/formatted-result.ts';
-import { requestIdOf } from '../http/request-meta.ts';
+import { requestIdOf, trailOf } from '../http/request-meta.ts';
 import { corsOriginAllowed } from '../http/use-cors.ts';
 import { publicRootDecider } from '../http/use-public-root.ts';
 import { authenticateConnection } from './connection-auth.ts';
+import { shareKey } from './share-key.ts';
+import { SubscriptionGroups, type Backlog, type GroupStream, type StartGroup } from './subscription-groups.ts';
 import { checkUpgrade, refuseUpgrade } from './upgrade-check.ts';
 import { wsAuditor, type AuditDeps } from './ws-audit.ts';
 import { prepareOperation, type ConnectionInfo, type WsOperation } from './ws-operation.ts';
@@ -27,6 +29,12 @@ export const WS_CLOSE = Object.freeze({
   AUTH_UNAVAILABLE: 1013,
   /** The gateway is stopping. */
   GOING_AWAY: 1001,
+  /**
+   * The client fell too far behind (reason "too far behind"): more results waited for it than its connection's backlog
+   * holds (`maxBacklog`). Reconnect and resubscribe with `_since` set to the last eventNumber received: nothing is lost.
+   * graphql-ws's client retries it (it is not one of its fatal codes).
+   */
+  TOO_FAR_BEHIND: 4413,
   /** A result could not be recorded in the audit trail (strict durability; HTTP answers 503). */
   AUDIT_UNAVAILABLE: 1011,
 });
@@ -36,6 +44,11 @@ export interface LiveTransportOptions {
   readonly connectionInitWaitTimeoutMs?: number;
   /** WebSocket ping frame interval; a peer that does not pong within it is dropped (default 12000 ms; 0 = off). */
   readonly keepAliveMs?: number;
+  /**
+   * Results a connection's subscriptions may hold undelivered between them (default 1000; each a reference to a
+   * result shared with the other subscribers): one more closes the connection 4413 "too far behind".
+   */
+  readonly maxBacklog?: number;
 }
 
 export interface GraphqlWsDeps extends LiveTransportOptions {
@@ -53,6 +66,10 @@ export interface GraphqlWsDeps extends LiveTransportOptions {
 export interface GraphqlWsTransport {
   /** Open WebSocket connections. */
   readonly connections: () => number;
+  /** Subscription streams running, each shared by the subscribers of one operation and authorization. */
+  readonly groups: () => number;
+  /** Subscribers of those streams. */
+  readonly subscriptions: () => number;
   /** Closes every connection (1001), then stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -65,6 +82,8 @@ interface Connection {
   readonly userAgent: string | undefined;
   /** Dropped once used at connection_init. */
   authorization: string | undefined;
+  /** What its subscriptions hold undelivered. */
+  backlog?: Backlog;
   info?: ConnectionInfo;
   /** When the token expires (epoch ms), for a token viewer. */
   expiresAtMs?: number;
@@ -73,13 +92,17 @@ interface Connection {
    * Its operations, by the payload object of their `subscribe` message (graphql-ws hands the same object to every
    * hook of one operation): an id is free again once its operation completed, so ids do not name operations for long.
    */
-  readonly operations: Map<object, WsOperation>;
+  readonly operations: Map<object, Operation>;
 }
+
+/** What a connection keeps of an operation while it runs (a subscription's execution is its group's). */
+type Operation = Pick<WsOperation, 'request' | 'end'>;
 
 const MAX_DELAY_MS = 2_147_483_647;
 const DEFAULT_INIT_WAIT_MS = 3_000;
 const DEFAULT_KEEP_ALIVE_MS = 12_000;
 const CLOSE_GRACE_MS = 1_000;
+const DEFAULT_MAX_BACKLOG = 1_000;
 
 /**
  * GraphQL over WebSocket (`graphql-transport-ws`, graphql-ws's server) on the gateway's own HTTP server, port and path
@@ -95,6 +118,11 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
   const log = (message: string) => logger.error(message);
   const auditor = wsAuditor(deps.audit, log);
   const envelopes = envelopeRegistry();
+  const groups = new SubscriptionGroups(log);
+  /** A subscription's group, by the stand-in context its ExecutionArgs carry (the member runs no execution of its own). */
+  const subscriptions = new WeakMap<object, { readonly key: string | undefined; readonly start: StartGroup; readonly backlog: Backlog }>();
+  /** A shared result as sent, made once for all the group's members (results with errors are formatted per member: their log lines carry its request id). */
+  const formatted = new WeakMap<ExecutionResult, FormattedExecutionResult>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
   const connections = new WeakMap<WebSocket, Connection>();
   const originAllowed = corsOriginAllowed({ origins: config.cors.origins });
@@ -118,11 +146,37 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
       operations: new Map(),
     };
     wss.handleUpgrade(req, socket, head, (ws) => {
+      connection.backlog = {
+        queued: 0,
+        max: deps.maxBacklog ?? DEFAULT_MAX_BACKLOG,
+        overflow: () => {
+          logger.debug(`ws ${connection.id} closed: too far behind`);
+          ws.close(WS_CLOSE.TOO_FAR_BEHIND, 'too far behind');
+        },
+      };
       connections.set(ws, connection);
       wss.emit('connection', ws, req);
     });
   };
   server.on('upgrade', onUpgrade);
+
+  /**
+   * A group's stream: the operation prepared and subscribed through the pipeline as a request of its own (its own id
+   * and abort signal; the members' shared authorization, without identity or expiry: sharedViewer), so that no
+   * member's leaving, expiry or abort ends it for the others.
+   */
+  const startGroup = async (payload: SubscribePayload, info: ConnectionInfo): Promise<GroupStream | ExecutionResult> => {
+    const group = await prepareOperation(yoga, { ...info, viewer: sharedViewer(info.viewer), userAgent: undefined }, payload, config.limits.maxJsonDepth);
+    if ('errors' in group.prepared) return { errors: [...group.prepared.errors] };
+    const { enveloped, args } = group.prepared;
+    const results = await enveloped.subscribe(args);
+    if (!isAsyncIterable(results)) {
+      group.end();
+      return results as ExecutionResult;
+    }
+    logger.debug(`ws subscription group started request=${requestIdOf(group.request)}`);
+    return { results: results as AsyncIterable<ExecutionResult>, takeAccesses: () => trailOf(group.request).take(), end: group.end };
+  };
 
   const closeAt = (ws: WebSocket, connection: Connection, expiresAtMs: number) => {
     const arm = () => {
@@ -173,27 +227,45 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
     async onSubscribe(ctx, id, payload) {
       const connection = connections.get(ctx.extra.socket)!;
       if (expired(ctx.extra.socket, connection)) return [new GraphQLError('token expired')]; // closing: nothing is sent
-      const operation = await prepareOperation(yoga, connection.info!, payload, config.limits.maxJsonDepth);
+      const info = connection.info!;
+      const operation = await prepareOperation(yoga, info, payload, config.limits.maxJsonDepth);
       // Registered even when the client completed it meanwhile: graphql-ws then runs nothing more of it, and its
       // onComplete (onError for errors) ends it here.
-      connection.operations.set(payload, operation);
+      connection.operations.set(payload, { request: operation.request, end: operation.end });
       if ('errors' in operation.prepared) return [...operation.prepared.errors];
-      return envelopes.remember(operation.prepared);
+      const { args } = operation.prepared;
+      if (!isSubscription(args)) return envelopes.remember(operation.prepared);
+      // A subscription joins the stream of its group (or starts one): its own context is not kept.
+      const stand = {};
+      subscriptions.set(stand, {
+        key: shareKey(args.document, payload, info.viewer, info.publicRoot),
+        start: () => startGroup(payload, info),
+        backlog: connection.backlog!,
+      });
+      return { ...args, contextValue: stand };
     },
     execute: (args) => envelopes.of(args.contextValue).execute(args) as never,
-    subscribe: (args) => envelopes.of(args.contextValue).subscribe(args) as never,
+    subscribe: (args) => {
+      const member = subscriptions.get(args.contextValue as object);
+      if (member === undefined) return envelopes.of(args.contextValue).subscribe(args) as never;
+      return groups.join(member.key, member.start, member.backlog) as never;
+    },
     async onNext(ctx, _id, payload, _args, result) {
       const ws = ctx.extra.socket;
       const connection = connections.get(ws)!;
       if (expired(ws, connection)) return undefined; // closed: graphql-ws sends nothing more
       const operation = connection.operations.get(payload);
       if (operation === undefined) return formatResult(result, new Request(connection.url), logger);
-      if (!(await auditor.delivered(operation.request, connection.peer))) {
+      const shared = groups.accessesOf(result as ExecutionResult);
+      if (!(await auditor.delivered(operation.request, connection.peer, shared))) {
         ws.close(WS_CLOSE.AUDIT_UNAVAILABLE, 'audit trail unavailable');
         return undefined;
       }
       if (expired(ws, connection)) return undefined;
-      return formatResult(result as ExecutionResult, operation.request, logger);
+      if (shared === undefined || result.errors !== undefined) return formatResult(result as ExecutionResult, operation.request, logger);
+      let sent = formatted.get(result as ExecutionResult);
+      if (sent === undefined) formatted.set(result as ExecutionResult, (sent = formatResult(result as ExecutionResult, operation.request, logger)));
+      return sent;
     },
     onError(ctx, _id, payload, errors) {
       const connection = connections.get(ctx.extra.socket);
@@ -221,6 +293,8 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
 
   return {
     connections: () => wss.clients.size,
+    groups: () => groups.size,
+    subscriptions: () => groups.members,
     async close() {
       server.off('upgrade', onUpgrade);
       const open = [...wss.clients];
@@ -233,6 +307,10 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+function isSubscription(args: ExecutionArgs): boolean {
+  return getOperationAST(args.document, args.operationName ?? undefined)?.operation === 'subscription';
 }
 
 function headersOf(req: IncomingMessage): Headers {

@@ -28,10 +28,13 @@ export function wsAuditor(deps: AuditDeps, log: (message: string) => void) {
     }
   };
   return {
-    /** Audits what `request` touched since its previous result; false when strict auditing failed. */
-    async delivered(request: Request, networkAddress: string | undefined): Promise<boolean> {
+    /**
+     * Audits what `request` touched since its previous result — or `accesses`, what a stream shared with others
+     * recorded to make this result (subscription-groups.ts) — as `request`'s; false when strict auditing failed.
+     */
+    async delivered(request: Request, networkAddress: string | undefined, accesses?: AccessTrail): Promise<boolean> {
       // Taken, not copied: the operation's trail keeps nothing it has audited (a subscription runs for hours).
-      const delta = trailOf(request).take();
+      const delta = accesses ?? trailOf(request).take();
       if (delta.accesses.length === 0 && delta.denials.length === 0) return true;
       const id = requestIdOf(request);
       try {
