@@ -146,6 +146,11 @@ export interface LimitsConfig {
   readonly maxIntrospectionDepth: number;
   /** Deadline of evaluating one FHIRPath expression (the `fhirpath` list argument) (default 1000). */
   readonly fhirpathTimeoutMs: number;
+  /**
+   * Results a WebSocket connection's subscriptions may hold undelivered between them (default 1000); past it the
+   * connection is closed 4413 "too far behind" (the client resumes with `_since`).
+   */
+  readonly maxSubscriptionBacklog: number;
 }
 
 /**

@@ -29,6 +29,7 @@ export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
   maxSearchValues: 100,
   maxIntrospectionDepth: 15,
   fhirpathTimeoutMs: 1000,
+  maxSubscriptionBacklog: 1000,
 });
 
 /** No cross-origin access at all. */
@@ -124,6 +125,7 @@ export const BOUNDS = Object.freeze({
     maxSearchValues: { min: 1, max: 10_000 },
     maxIntrospectionDepth: { min: 1, max: 100 },
     fhirpathTimeoutMs: { min: 1, max: 60_000 },
+    maxSubscriptionBacklog: { min: 1, max: 1_000_000 },
   }),
   cors: Object.freeze({
     // browsers cap it lower (Chromium at 7200 s, Firefox at 86400 s)

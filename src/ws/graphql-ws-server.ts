@@ -45,8 +45,8 @@ export interface LiveTransportOptions {
   /** WebSocket ping frame interval; a peer that does not pong within it is dropped (default 12000 ms; 0 = off). */
   readonly keepAliveMs?: number;
   /**
-   * Results a connection's subscriptions may hold undelivered between them (default 1000; each a reference to a
-   * result shared with the other subscribers): one more closes the connection 4413 "too far behind".
+   * Results a connection's subscriptions may hold undelivered between them (each a reference to a result shared with
+   * the other subscribers); one more closes the connection 4413 "too far behind". Default `limits.maxSubscriptionBacklog`.
    */
   readonly maxBacklog?: number;
 }
@@ -102,7 +102,6 @@ const MAX_DELAY_MS = 2_147_483_647;
 const DEFAULT_INIT_WAIT_MS = 3_000;
 const DEFAULT_KEEP_ALIVE_MS = 12_000;
 const CLOSE_GRACE_MS = 1_000;
-const DEFAULT_MAX_BACKLOG = 1_000;
 
 /**
  * GraphQL over WebSocket (`graphql-transport-ws`, graphql-ws's server) on the gateway's own HTTP server, port and path
@@ -148,7 +147,7 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
     wss.handleUpgrade(req, socket, head, (ws) => {
       connection.backlog = {
         queued: 0,
-        max: deps.maxBacklog ?? DEFAULT_MAX_BACKLOG,
+        max: deps.maxBacklog ?? config.limits.maxSubscriptionBacklog,
         overflow: () => {
           logger.debug(`ws ${connection.id} closed: too far behind`);
           ws.close(WS_CLOSE.TOO_FAR_BEHIND, 'too far behind');

@@ -14,13 +14,14 @@ const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=='; // 48 bytes
 describe('limits: documents, bodies, JSON, search values, introspection, FHIRPath', () => {
   const NEW_LIMITS = [
     'maxDocumentBytes', 'maxDocumentTokens', 'maxDocumentNesting', 'maxBodyBytes', 'maxJsonDepth', 'maxSearchValueLength',
-    'maxSearchValues', 'maxIntrospectionDepth', 'fhirpathTimeoutMs',
+    'maxSearchValues', 'maxIntrospectionDepth', 'fhirpathTimeoutMs', 'maxSubscriptionBacklog',
   ] as const;
 
   it('have the documented defaults', () => {
     expect(load().limits).toMatchObject({
       maxDocumentBytes: 102_400, maxDocumentTokens: 10_000, maxDocumentNesting: 64, maxBodyBytes: 16 * 1024 * 1024,
       maxJsonDepth: 100, maxSearchValueLength: 1024, maxSearchValues: 100, maxIntrospectionDepth: 15, fhirpathTimeoutMs: 1000,
+      maxSubscriptionBacklog: 1000,
     });
     expect(DEFAULT_LIMITS.maxDocumentBytes).toBeLessThan(1024 * 1024);
   });
@@ -39,7 +40,7 @@ describe('limits: documents, bodies, JSON, search values, introspection, FHIRPat
   it('report each value out of range, or not an integer, with its path', () => {
     const limits = {
       maxDocumentBytes: 1023, maxDocumentTokens: 100_001, maxDocumentNesting: 9, maxBodyBytes: 2 ** 31, maxJsonDepth: 7,
-      maxSearchValueLength: '1024', maxSearchValues: 0, maxIntrospectionDepth: 1.5, fhirpathTimeoutMs: 60_001,
+      maxSearchValueLength: '1024', maxSearchValues: 0, maxIntrospectionDepth: 1.5, fhirpathTimeoutMs: 60_001, maxSubscriptionBacklog: 0,
     };
     expect(problemsFromFile({ limits })).toEqual([
       'config file gw.json: limits.maxDocumentBytes: must be an integer between 1024 and 1048576 (got 1023)',
@@ -51,6 +52,7 @@ describe('limits: documents, bodies, JSON, search values, introspection, FHIRPat
       'config file gw.json: limits.maxSearchValues: must be an integer between 1 and 10000 (got 0)',
       'config file gw.json: limits.maxIntrospectionDepth: must be an integer between 1 and 100 (got 1.5)',
       'config file gw.json: limits.fhirpathTimeoutMs: must be an integer between 1 and 60000 (got 60001)',
+      'config file gw.json: limits.maxSubscriptionBacklog: must be an integer between 1 and 1000000 (got 0)',
     ]);
   });
 

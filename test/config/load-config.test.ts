@@ -14,7 +14,7 @@ describe('loadConfig defaults', () => {
         maxDepth: 12, maxAliases: 30, maxCost: 10000, defaultCount: 20, maxCount: 500,
         requestTimeoutMs: 30_000, maxUrlLength: 2000,
         maxDocumentBytes: 102_400, maxDocumentTokens: 10_000, maxDocumentNesting: 64, maxBodyBytes: 16_777_216,
-        maxJsonDepth: 100, maxSearchValueLength: 1024, maxSearchValues: 100, maxIntrospectionDepth: 15, fhirpathTimeoutMs: 1000,
+        maxJsonDepth: 100, maxSearchValueLength: 1024, maxSearchValues: 100, maxIntrospectionDepth: 15, fhirpathTimeoutMs: 1000, maxSubscriptionBacklog: 1000,
       },
       logLevel: 'info',
       graphiql: true,
@@ -216,7 +216,7 @@ describe('problems', () => {
       'config file gw.json: prot: unknown key (did you mean port?)',
       'config file gw.json: demo.seeds: unknown key (did you mean seed?)',
       'config file gw.json: limits.maxdepth: unknown key (did you mean maxDepth?)',
-      'config file gw.json: limits.something: unknown key (expected one of: maxDepth, maxAliases, maxCost, defaultCount, maxCount, requestTimeoutMs, maxUrlLength, maxDocumentBytes, maxDocumentTokens, maxDocumentNesting, maxBodyBytes, maxJsonDepth, maxSearchValueLength, maxSearchValues, maxIntrospectionDepth, fhirpathTimeoutMs)',
+      'config file gw.json: limits.something: unknown key (expected one of: maxDepth, maxAliases, maxCost, defaultCount, maxCount, requestTimeoutMs, maxUrlLength, maxDocumentBytes, maxDocumentTokens, maxDocumentNesting, maxBodyBytes, maxJsonDepth, maxSearchValueLength, maxSearchValues, maxIntrospectionDepth, fhirpathTimeoutMs, maxSubscriptionBacklog)',
       'config file gw.json: sources[1].timeout: unknown key (did you mean timeoutMs?)',
       'config file gw.json: sources[1].bearer_token: unknown key (did you mean bearerToken?)',
     ]);

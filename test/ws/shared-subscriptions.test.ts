@@ -18,8 +18,7 @@ beforeAll(async () => {
   f = await startFixture({
     sources: { hospital: { patients: 3, idPrefix: 'h' } },
     argv: ['--auth-issuer', issuer.issuer],
-    config: { audit: { durability: 'strict' }, limits: { maxBodyBytes: 4_000_000 } },
-    appOptions: { live: { maxBacklog: MAX_BACKLOG } },
+    config: { audit: { durability: 'strict' }, limits: { maxBodyBytes: 4_000_000, maxSubscriptionBacklog: MAX_BACKLOG } },
   });
 });
 afterAll(async () => {
