@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { ChangeFeed } from '../fhir/change-event.ts';
 import type { FhirClient } from '../sources/fhir-client.ts';
 import { CaptureState } from './capture-state.ts';
+import { HookReplayStore } from './hook-replay-store.ts';
 import { repeat, type Repeating } from './poller.ts';
 import { RestHook, type HookAnswer, type HookDelivery } from './rest-hook.ts';
 import { SourceCapture, type CaptureLog } from './source-capture.ts';
@@ -53,6 +54,7 @@ interface Captured {
 export function createChangeCapture(options: ChangeCaptureOptions): ChangeCapture {
   const { log } = options;
   const state = new CaptureState(options.db);
+  const replays = new HookReplayStore(options.db);
   const captured = new Map<string, Captured>();
   let stopped = false;
   for (const { config, client } of options.sources) {
@@ -63,7 +65,7 @@ export function createChangeCapture(options: ChangeCaptureOptions): ChangeCaptur
     const looping = new Promise<void>((resolve) => (started = resolve));
     const entry: Captured = { config, capture, hook: undefined, support: undefined, loop: undefined, looping, started };
     if (changes.mode !== 'poll') {
-      entry.hook = new RestHook({ capture, auth: changes, types: changes.types, eventsOperation: () => entry.support?.eventsOperation ?? false, state, log });
+      entry.hook = new RestHook({ capture, auth: changes, types: changes.types, eventsOperation: () => entry.support?.eventsOperation ?? false, state, replays, log });
     }
     captured.set(config.id, entry);
   }

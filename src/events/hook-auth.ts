@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { HookAuthConfig } from '../config/config.types.ts';
+import type { HookReplayStore } from './hook-replay-store.ts';
 
 /** `X-Hook-Signature: sha256=<hex>`: HMAC-SHA256 with the source's secret over `<timestamp>.<raw body>`. */
 export const SIGNATURE_HEADER = 'x-hook-signature';
@@ -7,43 +8,45 @@ export const SIGNATURE_HEADER = 'x-hook-signature';
 export const TIMESTAMP_HEADER = 'x-hook-timestamp';
 /** How far a signed notification's timestamp may be from the gateway's clock, either way. */
 export const REPLAY_WINDOW_MS = 5 * 60_000;
-const MAX_REMEMBERED = 10_000;
 
 export type HookAuthResult =
-  | { readonly ok: true; readonly via: 'header' | 'hmac'; /** Call when the notification could not be handled: the sender may send it again. */ readonly release: () => void }
+  | { readonly ok: true; readonly via: 'header' | 'hmac'; /** Call when the notification could not be handled: the sender may send it again. */ readonly release: () => Promise<void> }
   | { readonly ok: false; readonly reason: string };
 
 /**
  * Authenticates the notifications of one source: either the channel header (`header: secret`, as an R4 Subscription's
  * channel.header sends it) or an HMAC-SHA256 signature over the timestamp and the raw body with the same secret. Both
  * are compared in constant time. A signed notification is refused when its timestamp is more than 5 minutes away, or
- * when the same signature was accepted before (a replay within the window). Reasons never contain the secret.
+ * when the same signature was accepted before (a replay within the window) by any gateway process on the database
+ * (hook-replay-store.ts). Reasons never contain the secret. Rejects only when the replay store cannot be reached.
  */
 export class HookAuthenticator {
+  readonly #sourceId: string;
   readonly #secret: Buffer;
   readonly #secretDigest: Buffer;
   readonly #header: string;
+  readonly #replays: HookReplayStore;
   readonly #now: () => number;
-  /** Signatures accepted, with when they can be forgotten (their timestamp has left the window). */
-  readonly #accepted = new Map<string, number>();
 
-  constructor(config: HookAuthConfig, now: () => number = Date.now) {
+  constructor(sourceId: string, config: HookAuthConfig, replays: HookReplayStore, now: () => number = Date.now) {
+    this.#sourceId = sourceId;
     this.#secret = Buffer.from(config.secret, 'utf8');
     this.#secretDigest = digest(this.#secret);
     this.#header = config.header;
+    this.#replays = replays;
     this.#now = now;
   }
 
-  check(headers: Headers, body: Uint8Array): HookAuthResult {
+  async check(headers: Headers, body: Uint8Array): Promise<HookAuthResult> {
     const signature = headers.get(SIGNATURE_HEADER);
     if (signature !== null) return this.#checkSignature(signature, headers.get(TIMESTAMP_HEADER), body);
     const value = headers.get(this.#header);
     if (value === null) return { ok: false, reason: `neither the ${this.#header} header nor an ${SIGNATURE_HEADER} signature` };
     if (!timingSafeEqual(digest(Buffer.from(value, 'utf8')), this.#secretDigest)) return { ok: false, reason: `the ${this.#header} header does not match` };
-    return { ok: true, via: 'header', release: () => undefined };
+    return { ok: true, via: 'header', release: async () => undefined };
   }
 
-  #checkSignature(signature: string, timestamp: string | null, body: Uint8Array): HookAuthResult {
+  async #checkSignature(signature: string, timestamp: string | null, body: Uint8Array): Promise<HookAuthResult> {
     if (timestamp === null || !/^[0-9]{1,12}$/.test(timestamp)) return { ok: false, reason: `a signature needs ${TIMESTAMP_HEADER} (unix seconds)` };
     const now = this.#now();
     const at = Number(timestamp) * 1000;
@@ -53,16 +56,10 @@ export class HookAuthenticator {
     const expected = createHmac('sha256', this.#secret).update(`${timestamp}.`).update(body).digest();
     if (!timingSafeEqual(Buffer.from(given, 'hex'), expected)) return { ok: false, reason: 'the signature does not match' };
     const key = given.toLowerCase();
-    this.#forgetOld(now);
-    if (this.#accepted.has(key)) return { ok: false, reason: 'this signed notification was received before (a replay)' };
-    this.#accepted.set(key, at + REPLAY_WINDOW_MS);
-    return { ok: true, via: 'hmac', release: () => void this.#accepted.delete(key) };
-  }
-
-  #forgetOld(now: number): void {
-    for (const [key, until] of this.#accepted) if (until < now) this.#accepted.delete(key);
-    // Bounded: past the bound the oldest are forgotten first (their timestamps are the likeliest to be refused anyway).
-    while (this.#accepted.size >= MAX_REMEMBERED) this.#accepted.delete(this.#accepted.keys().next().value!);
+    if (!(await this.#replays.claim(this.#sourceId, key, at + REPLAY_WINDOW_MS))) {
+      return { ok: false, reason: 'this signed notification was received before (a replay)' };
+    }
+    return { ok: true, via: 'hmac', release: () => this.#replays.release(this.#sourceId, key) };
   }
 }
 

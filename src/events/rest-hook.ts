@@ -1,7 +1,8 @@
 import type { HookAuthConfig } from '../config/config.types.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import type { CaptureState } from './capture-state.ts';
-import { HookAuthenticator } from './hook-auth.ts';
+import { HookAuthenticator, type HookAuthResult } from './hook-auth.ts';
+import type { HookReplayStore } from './hook-replay-store.ts';
 import { NotificationError, parseNotification, typeAndId, type Notification, type NotificationStatus } from './notification.ts';
 import type { CaptureLog, SourceCapture } from './source-capture.ts';
 
@@ -30,6 +31,8 @@ export interface RestHookOptions {
   /** Whether the source declares the backport `$events` operation (set from its CapabilityStatement). */
   readonly eventsOperation: () => boolean;
   readonly state: CaptureState;
+  /** The signed notifications accepted lately, shared by every gateway process on the database. */
+  readonly replays: HookReplayStore;
   readonly log: CaptureLog;
 }
 
@@ -52,12 +55,18 @@ export class RestHook {
 
   constructor(options: RestHookOptions) {
     this.#options = options;
-    this.#auth = new HookAuthenticator(options.auth);
+    this.#auth = new HookAuthenticator(options.capture.sourceId, options.auth, options.replays);
   }
 
   async receive(delivery: HookDelivery): Promise<HookAnswer> {
     const { capture, log } = this.#options;
-    const auth = this.#auth.check(delivery.headers, delivery.body);
+    let auth: HookAuthResult;
+    try {
+      auth = await this.#auth.check(delivery.headers, delivery.body);
+    } catch (error) {
+      log('error', `change capture: a notification to /hooks/${capture.sourceId} could not be checked against the replay store: ${(error as Error).message}`);
+      return { status: 503, message: 'The notification could not be checked now; send it again' };
+    }
     if (!auth.ok) {
       log('warn', `change capture: a notification to /hooks/${capture.sourceId} was refused: ${auth.reason}`);
       return { status: 401, message: `Not authenticated: ${auth.reason}` };
@@ -71,16 +80,25 @@ export class RestHook {
       });
     } catch (error) {
       if (!(error instanceof NotificationError)) throw error;
-      auth.release();
+      await this.#release(auth.release);
       return { status: 400, message: `Not a FHIR notification: ${error.message}` };
     }
     try {
       const recorded = await capture.exclusive(() => this.#handle(notification));
       return { status: 200, message: `${recorded} change(s) recorded` };
     } catch (error) {
-      auth.release(); // the source may send it again
+      await this.#release(auth.release); // the source may send it again
       log('error', `change capture: a notification from source '${capture.sourceId}' could not be handled: ${(error as Error).message}`);
       return { status: 503, message: 'The notification could not be handled now; send it again' };
+    }
+  }
+
+  /** Forgets an accepted signature; a failure only means the source's retry is refused as a replay (logged). */
+  async #release(release: () => Promise<void>): Promise<void> {
+    try {
+      await release();
+    } catch (error) {
+      this.#options.log('warn', `change capture: the replay store of source '${this.#options.capture.sourceId}' could not forget a notification it refused: ${(error as Error).message}`);
     }
   }
 

@@ -70,7 +70,7 @@ describe.each(backends)('migrations on $dialect', (backend) => {
       return migrationRows(db);
     });
     expect(first.map((r) => r.name)).toEqual(Object.keys(MIGRATIONS).sort());
-    expect(first.map((r) => r.name)).toEqual(['2026_12_06_0001_audit_event', '2026_12_06_0002_change_event', '2026_12_07_0001_change_capture_state']);
+    expect(first.map((r) => r.name)).toEqual(['2026_12_06_0001_audit_event', '2026_12_06_0002_change_event', '2026_12_07_0001_change_capture_state', '2026_12_07_0002_capture_coordination']);
     for (let i = 0; i < 2; i++) {
       await withDb(url, async (db) => {
         expect(await migrationRows(db)).toEqual(first); // same rows, same timestamps: nothing ran again

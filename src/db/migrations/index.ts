@@ -10,11 +10,13 @@ import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely/mi
 import * as auditEvent from './2026_12_06_0001_audit_event.ts';
 import * as changeEvent from './2026_12_06_0002_change_event.ts';
 import * as changeCaptureState from './2026_12_07_0001_change_capture_state.ts';
+import * as captureCoordination from './2026_12_07_0002_capture_coordination.ts';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '2026_12_06_0001_audit_event': auditEvent,
   '2026_12_06_0002_change_event': changeEvent,
   '2026_12_07_0001_change_capture_state': changeCaptureState,
+  '2026_12_07_0002_capture_coordination': captureCoordination,
 });
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
