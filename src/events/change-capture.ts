@@ -2,6 +2,7 @@ import type { SourceConfig } from '../config/config.types.ts';
 import type { Db } from '../db/database.ts';
 import type { ChangeFeed } from '../fhir/change-event.ts';
 import type { FhirClient } from '../sources/fhir-client.ts';
+import { CaptureLock } from './capture-lock.ts';
 import { CaptureState } from './capture-state.ts';
 import { HookReplayStore } from './hook-replay-store.ts';
 import { repeat, type Repeating } from './poller.ts';
@@ -48,13 +49,14 @@ interface Captured {
 /**
  * Builds the change capture of each configured source (config `changes`): hook and subscription modes answer
  * `/hooks/{id}`; subscription mode registers its Subscriptions once the source's CapabilityStatement says it can, then
- * reads what changed while the gateway was not listening; poll mode searches its types every intervalMs. Each source's
- * progress is kept in the database (capture-state.ts).
+ * reads what changed while the gateway was not listening (one replica at a time: capture-lock.ts); poll mode searches
+ * its types every intervalMs. Each source's progress is kept in the database (capture-state.ts).
  */
 export function createChangeCapture(options: ChangeCaptureOptions): ChangeCapture {
   const { log } = options;
   const state = new CaptureState(options.db);
   const replays = new HookReplayStore(options.db);
+  const lock = new CaptureLock(options.db);
   const captured = new Map<string, Captured>();
   let stopped = false;
   for (const { config, client } of options.sources) {
@@ -127,7 +129,8 @@ export function createChangeCapture(options: ChangeCaptureOptions): ChangeCaptur
         log,
         run: async () => {
           // Registered outside the source's queue: a source may notify (or hand-shake) before it answers the create.
-          const done = await registerSubscriptions(c.capture.client, changes, endpoint, c.capture.signal);
+          // One replica at a time (a lease in the database): the next one finds the Subscriptions the first created.
+          const done = await lock.run(`subscriptions:${sourceId}:${endpoint}`, () => registerSubscriptions(c.capture.client, changes, endpoint, c.capture.signal), { signal: c.capture.signal });
           if (done.created > 0 || done.removed > 0) {
             log('info', `change capture: source '${sourceId}' notifies ${endpoint} (${done.created} Subscription(s) created, ${done.kept} kept, ${done.removed} removed)`);
           }
