@@ -30,6 +30,15 @@ const MAX_QUERY = 8_192;
  * FORBIDDEN). A request that touched no resource and was refused nothing leaves no event.
  */
 export function auditEventsOf(trail: AccessTrail, request: AuditedRequest, paths: CompartmentPaths): NewAuditEvent[] {
+  return auditEventsFromParts(auditPartsOf(trail, paths), trail.dropped, request);
+}
+
+/**
+ * What a trail's events will say, before they are anyone's: one part per patient (and one for resources without a
+ * patient) per action and source, one per refused access. Worked out once for a result that several requests
+ * delivered (a subscription stream shared by its subscribers), then made into each one's events.
+ */
+export function auditPartsOf(trail: AccessTrail, paths: CompartmentPaths): readonly AuditPart[] {
   // In the order first seen; found by action and source, then patient id (each resource's own id string: no key to
   // build per resource), and the resources without a patient by action alone.
   const groups: Group[] = [];
@@ -68,27 +77,34 @@ export function auditEventsOf(trail: AccessTrail, request: AuditedRequest, paths
       }
     }
   }
-  const row = rowMaker(request);
-  const events: NewAuditEvent[] = [];
+  const part = partMaker();
+  const parts: AuditPart[] = [];
   for (const g of groups) {
-    events.push(row({ action: g.action, outcome: '0', patient: g.patient, patientSource: g.patientSource, sources: g.sources, entities: g.entities }));
+    parts.push(part({ action: g.action, outcome: '0', patient: g.patient, patientSource: g.patientSource, sources: g.sources, entities: g.entities }));
   }
   for (const denial of trail.denials) {
-    events.push(row({
+    parts.push(part({
       action: denial.interaction === 'create' ? 'C' : denial.interaction === 'update' ? 'U' : denial.interaction === 'delete' ? 'D' : 'R',
       outcome: '8', patient: null, patientSource: null, sources: [], entities: [denial.resourceType],
       detail: { code: 'FORBIDDEN', resourceType: denial.resourceType, interaction: denial.interaction },
     }));
   }
+  return parts;
+}
+
+/** The events of `request` for the parts of its trail (auditPartsOf); `dropped`: resources its trail could not keep. */
+export function auditEventsFromParts(parts: readonly AuditPart[], dropped: number, request: AuditedRequest): NewAuditEvent[] {
+  const row = rowMaker(request);
+  const events: NewAuditEvent[] = parts.map(row);
   if (events.length === 0 && (request.status === 401 || request.status === 403)) {
-    events.push(row({
+    events.push(row(partMaker()({
       action: 'R', outcome: '8', patient: null, patientSource: null, sources: [], entities: [],
       detail: { code: request.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', status: request.status },
-    }));
+    })));
   }
-  if (trail.dropped > 0 && events.length > 0) {
+  if (dropped > 0 && events.length > 0) {
     const first = events[0]!;
-    events[0] = { ...first, detail: JSON.stringify({ ...(first.detail ? JSON.parse(first.detail) as object : {}), notRecorded: trail.dropped }) };
+    events[0] = { ...first, detail: JSON.stringify({ ...(first.detail ? JSON.parse(first.detail) as object : {}), notRecorded: dropped }) };
   }
   return events;
 }
@@ -114,24 +130,51 @@ function newGroup(action: AccessAction, patient: string | null, patientSource: s
   };
 }
 
-interface Part {
+/** One event's content, whoever's request it is (its lists as the row's JSON). */
+export interface AuditPart {
   readonly action: AccessAction;
   readonly outcome: '0' | '4' | '8' | '12';
   readonly patient: string | null;
   readonly patientSource: string | null;
+  readonly sourceIds: string;
+  readonly entity: string | null;
+  readonly detail: string | null;
+}
+
+interface PartContent extends Omit<AuditPart, 'sourceIds' | 'entity' | 'detail'> {
   readonly sources: Iterable<string>;
   readonly entities: Iterable<string>;
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
+/** Parts with their JSON; the JSON of a source list made once per distinct list (one event per patient: 50 for a page of 50 Patients). */
+function partMaker(): (content: PartContent) => AuditPart {
+  const sourceLists = new Map<string, string>();
+  const sourcesJson = (sources: Iterable<string>): string => {
+    const list = [...sources];
+    const key = list.join('\u0000');
+    let json = sourceLists.get(key);
+    if (json === undefined) sourceLists.set(key, (json = JSON.stringify(list)));
+    return json;
+  };
+  return (c) => ({
+    action: c.action,
+    outcome: c.outcome,
+    patient: c.patient,
+    patientSource: c.patientSource,
+    sourceIds: sourcesJson(c.sources),
+    entity: entityJson(c.entities),
+    detail: c.detail === undefined ? null : JSON.stringify(c.detail),
+  });
+}
+
 /**
- * The rows of one request: what every one of its events shares (time, agent, request id, query) is worked out once,
- * and the JSON of a source list once per distinct list, since a request makes one event per patient (50 for a page
- * of 50 Patients). Ids are UUIDv7, time-ordered, so that each new row goes to the end of the primary key's index
+ * The rows of one request: what every one of its events shares (time, agent, request id, query) is worked out once.
+ * Ids are UUIDv7, time-ordered, so that each new row goes to the end of the primary key's index
  * instead of a random page of it: one random UUIDv7 per request (48 bits of time, 74 random), its last four hex
  * digits replaced by the event's number (a new UUID every 65,536 events), which keeps 58 random bits per request.
  */
-function rowMaker(request: AuditedRequest): (part: Part) => NewAuditEvent {
+function rowMaker(request: AuditedRequest): (part: AuditPart) => NewAuditEvent {
   const viewer = request.viewer;
   const token = viewer.kind === 'token' ? viewer : undefined;
   const recorded = request.at.toISOString();
@@ -152,14 +195,6 @@ function rowMaker(request: AuditedRequest): (part: Part) => NewAuditEvent {
     }
     return idBase + (idCount++).toString(16).padStart(4, '0');
   };
-  const sourceLists = new Map<string, string>();
-  const sourcesJson = (sources: Iterable<string>): string => {
-    const list = [...sources];
-    const key = list.join('\u0000');
-    let json = sourceLists.get(key);
-    if (json === undefined) sourceLists.set(key, (json = JSON.stringify(list)));
-    return json;
-  };
   return (part) => ({
     id: nextId(),
     recorded,
@@ -173,12 +208,12 @@ function rowMaker(request: AuditedRequest): (part: Part) => NewAuditEvent {
     agent_fhir_user: agentFhirUser,
     network_address: networkAddress,
     request_id: requestId,
-    source_ids: sourcesJson(part.sources),
+    source_ids: part.sourceIds,
     query,
     patient: part.patient,
     patient_source: part.patientSource,
-    entity: entityJson(part.entities),
-    detail: part.detail === undefined ? null : JSON.stringify(part.detail),
+    entity: part.entity,
+    detail: part.detail,
   });
 }
 

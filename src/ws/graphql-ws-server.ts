@@ -17,6 +17,7 @@ import { publicRootDecider } from '../http/use-public-root.ts';
 import { authenticateConnection } from './connection-auth.ts';
 import { shareKey } from './share-key.ts';
 import { SubscriptionGroups, type Backlog, type GroupStream, type StartGroup } from './subscription-groups.ts';
+import { sharedPayload, SharedPayloadSocket } from './shared-payload.ts';
 import { checkUpgrade, refuseUpgrade } from './upgrade-check.ts';
 import { wsAuditor, type AuditDeps } from './ws-audit.ts';
 import { prepareOperation, type ConnectionInfo, type WsOperation } from './ws-operation.ts';
@@ -120,9 +121,12 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
   const groups = new SubscriptionGroups(log);
   /** A subscription's group, by the stand-in context its ExecutionArgs carry (the member runs no execution of its own). */
   const subscriptions = new WeakMap<object, { readonly key: string | undefined; readonly start: StartGroup; readonly backlog: Backlog }>();
-  /** A shared result as sent, made once for all the group's members (results with errors are formatted per member: their log lines carry its request id). */
-  const formatted = new WeakMap<ExecutionResult, FormattedExecutionResult>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes });
+  /**
+   * A shared result as sent, formatted and serialised once for all the group's members (results with errors are
+   * formatted per member: their log lines carry its request id).
+   */
+  const formatted = new WeakMap<ExecutionResult, object>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxBodyBytes, WebSocket: SharedPayloadSocket });
   const connections = new WeakMap<WebSocket, Connection>();
   const originAllowed = corsOriginAllowed({ origins: config.cors.origins });
   const decideRoot = publicRootDecider({ publicBaseUrl: config.publicBaseUrl, trustedProxies: config.trustedProxies });
@@ -263,8 +267,8 @@ export function attachGraphqlWs(server: Server, deps: GraphqlWsDeps): GraphqlWsT
       if (expired(ws, connection)) return undefined;
       if (shared === undefined || result.errors !== undefined) return formatResult(result as ExecutionResult, operation.request, logger);
       let sent = formatted.get(result as ExecutionResult);
-      if (sent === undefined) formatted.set(result as ExecutionResult, (sent = formatResult(result as ExecutionResult, operation.request, logger)));
-      return sent;
+      if (sent === undefined) formatted.set(result as ExecutionResult, (sent = sharedPayload(JSON.stringify(formatResult(result as ExecutionResult, operation.request, logger)))));
+      return sent as FormattedExecutionResult;
     },
     onError(ctx, _id, payload, errors) {
       const connection = connections.get(ctx.extra.socket);

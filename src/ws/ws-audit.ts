@@ -1,4 +1,4 @@
-import { auditEventsOf } from '../audit/audit-events.ts';
+import { auditEventsFromParts, auditEventsOf, auditPartsOf, type AuditPart } from '../audit/audit-events.ts';
 import { AccessTrail } from '../fhir/access-trail.ts';
 import type { Viewer } from '../fhir/viewer.ts';
 import type { PipelineDeps } from '../http/create-yoga.ts';
@@ -27,6 +27,13 @@ export function wsAuditor(deps: AuditDeps, log: (message: string) => void) {
       return false;
     }
   };
+  /** The parts of a trail shared by a group's members, worked out for the first member only. */
+  const sharedParts = new WeakMap<AccessTrail, readonly AuditPart[]>();
+  const partsOf = (trail: AccessTrail) => {
+    let parts = sharedParts.get(trail);
+    if (parts === undefined) sharedParts.set(trail, (parts = auditPartsOf(trail, deps.paths)));
+    return parts;
+  };
   return {
     /**
      * Audits what `request` touched since its previous result — or `accesses`, what a stream shared with others
@@ -38,7 +45,8 @@ export function wsAuditor(deps: AuditDeps, log: (message: string) => void) {
       if (delta.accesses.length === 0 && delta.denials.length === 0) return true;
       const id = requestIdOf(request);
       try {
-        return await write(auditEventsOf(delta, { requestId: id, viewer: viewerOf(request), networkAddress, subtype: 'graphql', query: undefined, status: 200, at: new Date() }, deps.paths), id);
+        const audited = { requestId: id, viewer: viewerOf(request), networkAddress, subtype: 'graphql', query: undefined, status: 200, at: new Date() };
+        return await write(accesses === undefined ? auditEventsOf(delta, audited, deps.paths) : auditEventsFromParts(partsOf(delta), delta.dropped, audited), id);
       } catch (error) {
         log(`audit trail: the events of request ${id} could not be made (${(error as Error).message})`);
         return deps.durability === 'batched';
