@@ -81,6 +81,12 @@ export interface HookAuthConfig {
 
 export interface HookCaptureConfig extends HookAuthConfig {
   readonly mode: 'hook';
+  /**
+   * 'medplum': also accept Medplum's signature, `X-Signature: <hex HMAC-SHA256 of the raw body>` with the secret (the
+   * Subscription's subscription-secret extension). It has no timestamp: replays are absorbed by the change log's
+   * de-duplication, and the deletes it signs are confirmed with the source. null (default): not accepted.
+   */
+  readonly signature: 'medplum' | null;
   /** Types read back (`_lastUpdated` search) after a notification without content, or a gap in event numbers. */
   readonly types: readonly string[];
 }

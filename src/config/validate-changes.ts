@@ -11,7 +11,7 @@ import { BOUNDS, CHANGE_MODES, DEFAULT_CHANGES, DEFAULT_CHANGES_OPTIONS, MIN_HOO
 import { at, checkKeys, checkObject, counting, joinPath, readTypeNames } from './json-path.ts';
 import { readEnvSecret } from './validate-access.ts';
 
-export const CHANGES_KEYS = ['mode', 'secret', 'secretEnv', 'header', 'types', 'intervalMs', 'criteria', 'payload', 'callbackUrl'] as const;
+export const CHANGES_KEYS = ['mode', 'secret', 'secretEnv', 'header', 'signature', 'types', 'intervalMs', 'criteria', 'payload', 'callbackUrl'] as const;
 
 type Mode = ChangeCaptureConfig['mode'];
 /** The modes each key applies to (`mode` to all). */
@@ -20,6 +20,7 @@ const KEY_MODES: Readonly<Record<(typeof CHANGES_KEYS)[number], readonly Mode[]>
   secret: ['hook', 'subscription'],
   secretEnv: ['hook', 'subscription'],
   header: ['hook', 'subscription'],
+  signature: ['hook'],
   types: ['hook', 'subscription', 'poll'],
   intervalMs: ['poll'],
   criteria: ['subscription'],
@@ -27,6 +28,8 @@ const KEY_MODES: Readonly<Record<(typeof CHANGES_KEYS)[number], readonly Mode[]>
   callbackUrl: ['subscription'],
 };
 export const SUBSCRIPTION_PAYLOADS = ['full-resource', 'empty'] as const;
+/** The signatures a hook source may use besides the gateway's own (X-Hook-Signature). */
+export const HOOK_SIGNATURES = ['medplum'] as const;
 /** Criteria: a resource type, then optionally `?` and a query string (no fragment, no white space). */
 const CRITERIA = /^([A-Z][A-Za-z0-9]{0,63})(\?[^\s#]*)?$/;
 
@@ -59,7 +62,9 @@ export function readChanges(value: unknown, path: string, ctx: FileContext, oute
   const secret = readSecret(value, path, ctx, report);
   const header = value.header === undefined ? DEFAULT_CHANGES_OPTIONS.header : readHeader(value.header, key('header'));
   if (mode === 'hook') {
-    return count() > 0 || types === undefined || secret === undefined || header === undefined ? undefined : { mode, secret, header, types };
+    const signature = value.signature === undefined ? null : HOOK_SIGNATURES.find((s) => s === value.signature);
+    if (signature === undefined) key('signature')(`must be ${HOOK_SIGNATURES.map((s) => JSON.stringify(s)).join(' or ')}: a source that signs its notifications with X-Signature (${got(value.signature)})`);
+    return count() > 0 || types === undefined || secret === undefined || header === undefined || signature === undefined ? undefined : { mode, secret, header, signature, types };
   }
   const criteria = readCriteria(value.criteria, joinPath(path, 'criteria'), report);
   const payload = value.payload === undefined ? DEFAULT_CHANGES_OPTIONS.payload : SUBSCRIPTION_PAYLOADS.find((p) => p === value.payload);
@@ -133,7 +138,7 @@ function readHeader(value: unknown, report: Report): string | undefined {
     return undefined;
   }
   const name = checkHeaderName(value, report);
-  if (name === 'x-hook-signature' || name === 'x-hook-timestamp') {
+  if (name === 'x-hook-signature' || name === 'x-hook-timestamp' || name === 'x-signature') {
     report(`cannot be ${name}: that header is the HMAC signature's`);
     return undefined;
   }

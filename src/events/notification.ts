@@ -37,7 +37,7 @@ export interface NotificationHints {
   readonly method: string;
   /** `/hooks/{source}/{Type}/{id}`: the resource the request is about (HAPI sends PUT and DELETE there). */
   readonly target?: { readonly resourceType: string; readonly id: string };
-  /** `X-Medplum-Deleted-Resource: Type/id`: the body is the last version of a deleted resource. */
+  /** `X-Medplum-Deleted-Resource: Type/id`: the body is the last version of a deleted resource, or `{}`. */
   readonly deleted?: string;
 }
 
@@ -65,6 +65,7 @@ export function parseNotification(body: unknown, hints: NotificationHints): Noti
     return { status: undefined, changes: [{ ...hints.target, resource: null, action }], unnamed: false };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new NotificationError('the body is not a FHIR resource (a JSON object)');
+  if (hints.deleted !== undefined && Object.keys(body).length === 0) return medplumDelete(hints.deleted);
   const resource = body as FhirResource;
   if (typeof resource.resourceType !== 'string') throw new NotificationError('the body has no resourceType');
   if (resource.resourceType === 'Bundle') return fromBundle(resource);
@@ -89,6 +90,13 @@ export function parseNotification(body: unknown, hints: NotificationHints): Noti
     }],
     unnamed: false,
   };
+}
+
+/** Medplum's delete notification: `{}` as the body, the resource named by `X-Medplum-Deleted-Resource: Type/id`. */
+function medplumDelete(deleted: string): Notification {
+  const target = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test(deleted) ? typeAndId(deleted) : undefined;
+  if (target === undefined) throw new NotificationError('X-Medplum-Deleted-Resource is not Type/id');
+  return { status: undefined, changes: [{ ...target, resource: null, action: 'delete' }], unnamed: false };
 }
 
 /** A resource with nothing but its type, id and meta names the id only. */

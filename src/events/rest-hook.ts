@@ -84,6 +84,7 @@ export class RestHook {
       return { status: 400, message: `Not a FHIR notification: ${error.message}` };
     }
     try {
+      if (auth.via === 'medplum') notification = await this.#confirmDeletes(notification);
       const recorded = await capture.exclusive(() => this.#handle(notification));
       return { status: 200, message: `${recorded} change(s) recorded` };
     } catch (error) {
@@ -91,6 +92,24 @@ export class RestHook {
       log('error', `change capture: a notification from source '${capture.sourceId}' could not be handled: ${(error as Error).message}`);
       return { status: 503, message: 'The notification could not be handled now; send it again' };
     }
+  }
+
+  /**
+   * The deletes of a notification signed by Medplum's X-Signature that the source confirms (it no longer has the
+   * resource). Medplum signs a delete's body, `{}`, not the header naming the resource, so one captured delete
+   * notification would otherwise let its holder announce the delete of any resource.
+   */
+  async #confirmDeletes(notification: Notification): Promise<Notification> {
+    const { capture, log } = this.#options;
+    const changes = [];
+    for (const change of notification.changes) {
+      if (change.action === 'delete' && (await capture.exists(change.resourceType, change.id))) {
+        log('warn', `change capture: source '${capture.sourceId}' still has ${change.resourceType}/${change.id}, which a signed notification said was deleted: not recorded`);
+        continue;
+      }
+      changes.push(change);
+    }
+    return { ...notification, changes };
   }
 
   /** Forgets an accepted signature; a failure only means the source's retry is refused as a replay (logged). */

@@ -135,6 +135,17 @@ export class SourceCapture {
     return changes.length;
   }
 
+  /** Whether the source has the resource now (a read; false when it answers not found or gone). */
+  async exists(resourceType: string, id: string): Promise<boolean> {
+    try {
+      await this.client.read(resourceType, id, { signal: this.signal });
+      return true;
+    } catch (error) {
+      if ((error as GatewayError).code === 'NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
   /** Records changes (committed before this resolves), then moves the watermarks of the resources' types on. */
   async record(changes: readonly NewChange[], seen: readonly FhirResource[]): Promise<void> {
     if (changes.length > 0) await this.#feed.record(changes);

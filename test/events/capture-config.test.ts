@@ -29,10 +29,10 @@ describe('changes: what each mode reads', () => {
     expect(changesOf({ mode: 'poll', types: ['Patient'], intervalMs: 250 })).toMatchObject({ intervalMs: 250 });
   });
 
-  it('hook: the secret (or secretEnv), the channel header (default x-hook-secret, lower-cased), types', () => {
-    expect(changesOf({ mode: 'hook', secret: SECRET })).toEqual({ mode: 'hook', secret: SECRET, header: 'x-hook-secret', types: [] });
-    expect(changesOf({ mode: 'hook', secretEnv: 'HOOK_SECRET', header: 'X-Upstream-Token', types: ['Patient'] }, { HOOK_SECRET: SECRET }))
-      .toEqual({ mode: 'hook', secret: SECRET, header: 'x-upstream-token', types: ['Patient'] });
+  it('hook: the secret (or secretEnv), the channel header (default x-hook-secret, lower-cased), signature (default none), types', () => {
+    expect(changesOf({ mode: 'hook', secret: SECRET })).toEqual({ mode: 'hook', secret: SECRET, header: 'x-hook-secret', signature: null, types: [] });
+    expect(changesOf({ mode: 'hook', secretEnv: 'HOOK_SECRET', header: 'X-Upstream-Token', signature: 'medplum', types: ['Patient'] }, { HOOK_SECRET: SECRET }))
+      .toEqual({ mode: 'hook', secret: SECRET, header: 'x-upstream-token', signature: 'medplum', types: ['Patient'] });
   });
 
   it('subscription: criteria, whose types are watched; payload; callbackUrl or publicBaseUrl', () => {
@@ -88,6 +88,16 @@ describe('changes: problems, all at once, never the secret', () => {
     expect(problems({ sources: [source({ mode: 'hook', secretEnv: SECRET })] })[0]).not.toContain(SECRET);
     expect(problems({ sources: [source({ mode: 'hook', secret: SECRET, header: 'x-hook-signature' })] })).toEqual([`${where}.header: cannot be x-hook-signature: that header is the HMAC signature's`]);
     expect(problems({ sources: [source({ mode: 'hook', secret: SECRET, header: 'bad header' })] })).toEqual([`${where}.header: is not a valid HTTP header name`]);
+    expect(problems({ sources: [source({ mode: 'hook', secret: SECRET, header: 'X-Signature' })] })).toEqual([`${where}.header: cannot be x-signature: that header is the HMAC signature's`]);
+  });
+
+  it('signature: "medplum" only, in hook mode only', () => {
+    expect(problems({ sources: [source({ mode: 'hook', secret: SECRET, signature: 'hapi' })] })).toEqual([
+      `${where}.signature: must be "medplum": a source that signs its notifications with X-Signature (got "hapi")`,
+    ]);
+    expect(problems({ sources: [source({ mode: 'subscription', secret: SECRET, criteria: ['Patient'], callbackUrl: 'https://gw.example/hooks/hapi', signature: 'medplum' })] })).toEqual([
+      `${where}.signature: applies to mode "hook" only (this source's mode is "subscription")`,
+    ]);
   });
 
   it('subscription needs criteria and a URL the source can notify', () => {
