@@ -4,6 +4,7 @@
 // that run 1 starts with an empty cache (first start after a deploy) and later runs with a warm one (restart).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuTicks, ticksToMs } from './cpu.ts';
 import { createClient } from './http.ts';
 import { memoryOf, startGateway } from './processes.ts';
 
@@ -14,6 +15,8 @@ export interface ColdStartRun {
   readonly listenMs: number;
   /** Spawn -> first GraphQL answer with data (the source's /metadata must have been read too). */
   readonly firstAnswerMs: number;
+  /** The gateway's CPU (user + system, all threads; 10 ms ticks) up to its first answer: less sensitive than the wall time to other processes. */
+  readonly cpuMs: number | undefined;
   /** VmRSS / VmHWM after startup plus an idle second. */
   readonly idleRssMb: number | undefined;
   readonly peakRssMb: number | undefined;
@@ -40,37 +43,47 @@ export async function measureColdStart(o: ColdStartOptions): Promise<ColdStartRu
   const out: ColdStartRun[] = [];
   const cacheDir = mkdtempSync(join(o.outDir, 'compile-cache-'));
   try {
-    for (let i = 0; i < o.runs; i++) {
-      const gw = await startGateway(o.root, o.nodeBin, o.upstreamUrl, { nodeFlags: o.nodeFlags, env: { NODE_COMPILE_CACHE: cacheDir } });
-      const client = createClient(1);
-      try {
-        let firstAnswerAt: number | undefined;
-        let lastError = '';
-        while (firstAnswerAt === undefined && performance.now() - gw.spawnedAt < FIRST_ANSWER_TIMEOUT_MS) {
-          try {
-            if (o.isAnswer(await client.graphql(`${gw.url}/graphql`, o.query))) firstAnswerAt = performance.now();
-          } catch (error) {
-            lastError = (error as Error).message;
-            await sleep(POLL_MS);
-          }
-        }
-        if (firstAnswerAt === undefined) throw new Error(`cold start: no GraphQL answer within ${FIRST_ANSWER_TIMEOUT_MS} ms (${lastError})`);
-        await sleep(IDLE_MS);
-        const mem = memoryOf(gw.pid);
-        out.push({
-          compileCache: i === 0 ? 'empty' : 'warm',
-          listenMs: gw.listeningAt - gw.spawnedAt,
-          firstAnswerMs: firstAnswerAt - gw.spawnedAt,
-          idleRssMb: mem?.rssMb,
-          peakRssMb: mem?.peakMb,
-        });
-      } finally {
-        await client.close();
-        await gw.stop();
-      }
-    }
+    for (let i = 0; i < o.runs; i++) out.push(await coldStartOnce(o, o.root, cacheDir, i === 0 ? 'empty' : 'warm'));
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
   return out;
+}
+
+/** One start of the gateway of checkout `root` (its compile cache in `cacheDir`), timed to its first answer. */
+export async function coldStartOnce(
+  o: Omit<ColdStartOptions, 'root' | 'runs'>,
+  root: string,
+  cacheDir: string,
+  compileCache: ColdStartRun['compileCache'],
+): Promise<ColdStartRun> {
+  const gw = await startGateway(root, o.nodeBin, o.upstreamUrl, { nodeFlags: o.nodeFlags, env: { NODE_COMPILE_CACHE: cacheDir } });
+  const client = createClient(1);
+  try {
+    let firstAnswerAt: number | undefined;
+    let lastError = '';
+    while (firstAnswerAt === undefined && performance.now() - gw.spawnedAt < FIRST_ANSWER_TIMEOUT_MS) {
+      try {
+        if (o.isAnswer(await client.graphql(`${gw.url}/graphql`, o.query))) firstAnswerAt = performance.now();
+      } catch (error) {
+        lastError = (error as Error).message;
+        await sleep(POLL_MS);
+      }
+    }
+    if (firstAnswerAt === undefined) throw new Error(`cold start: no GraphQL answer within ${FIRST_ANSWER_TIMEOUT_MS} ms (${lastError})`);
+    const ticks = cpuTicks(gw.pid);
+    await sleep(IDLE_MS);
+    const mem = memoryOf(gw.pid);
+    return {
+      compileCache,
+      listenMs: gw.listeningAt - gw.spawnedAt,
+      firstAnswerMs: firstAnswerAt - gw.spawnedAt,
+      cpuMs: ticks === undefined ? undefined : ticksToMs(ticks),
+      idleRssMb: mem?.rssMb,
+      peakRssMb: mem?.peakMb,
+    };
+  } finally {
+    await client.close();
+    await gw.stop();
+  }
 }
