@@ -1377,6 +1377,18 @@ export type DeletePatientMutationVariables = Exact<{
 
 export type DeletePatientMutation = { PatientDelete: { resourceType: string, id: string, sourceId: string, outcome: { issue: Array<{ severity: string | null, code: string | null, diagnostics: string | null } | null> | null } | null } | null };
 
+export type ObservationChangedSubscriptionVariables = Exact<{
+  patient?: string | null | undefined;
+  category?: string | null | undefined;
+  since?: string | null | undefined;
+}>;
+
+
+export type ObservationChangedSubscription = { ObservationChanged: { eventNumber: string, action: string, sourceId: string, id: string, resource: { id: string | null, status: string | null, code: { text: string | null, coding: Array<{ system: string | null, code: string | null } | null> | null } | null, valueQuantity: { value: number | null, unit: string | null } | null, subject: { reference: string | null, resource:
+          | { id: string | null, name: Array<{ family: string | null } | null> | null }
+          | Record<PropertyKey, never>
+         | null } | null } | null } };
+
 export type PatientByIdQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -1575,6 +1587,42 @@ export const DeletePatientDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeletePatientMutation, DeletePatientMutationVariables>;
+export const ObservationChangedDocument = new TypedDocumentString(`
+    subscription ObservationChanged($patient: String, $category: String, $since: String) {
+  ObservationChanged(patient: $patient, category: $category, _since: $since) {
+    eventNumber
+    action
+    sourceId
+    id
+    resource {
+      id
+      status
+      code {
+        text
+        coding {
+          system
+          code
+        }
+      }
+      valueQuantity {
+        value
+        unit
+      }
+      subject {
+        reference
+        resource {
+          ... on Patient {
+            id
+            name {
+              family
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ObservationChangedSubscription, ObservationChangedSubscriptionVariables>;
 export const PatientByIdDocument = new TypedDocumentString(`
     query PatientById($id: ID!) {
   Patient(id: $id) {
