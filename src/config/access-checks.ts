@@ -143,11 +143,11 @@ export function checkClientSecret(value: string, report: Report): string | undef
   return value;
 }
 
-/** A yes/no environment variable: 1 or true (any case) = on, 0 or false = off. */
-export function checkEnvFlag(value: string, report: Report): boolean | undefined {
+/** A yes/no environment variable: 1 or true (any case) = on, 0 or false = off; `defaultOn` only words the message. */
+export function checkEnvFlag(value: string, report: Report, defaultOn = false): boolean | undefined {
   const lower = value.toLowerCase();
   if (lower === '1' || lower === 'true') return true;
   if (lower === '0' || lower === 'false') return false;
-  report(`must be 1 or true (or 0 or false, the default) (got ${quote(value)})`);
+  report(defaultOn ? `must be 0 or false (or 1 or true, the default) (got ${quote(value)})` : `must be 1 or true (or 0 or false, the default) (got ${quote(value)})`);
   return undefined;
 }

@@ -248,6 +248,14 @@ export interface DemoConfig {
   readonly patients: number;
   /** Seed of the deterministic generator (default 1). */
   readonly seed: number;
+  /**
+   * Whether the demo sources' changes reach subscribers through change capture (a Subscription the gateway registers
+   * on each) and the hospital gets a trickle of new vital-sign Observations (default true; `--no-demo-changes`,
+   * `GATEWAY_DEMO_CHANGES=0` turn it off).
+   */
+  readonly changes: boolean;
+  /** Milliseconds between two Observations of the trickle (default 20000). */
+  readonly changeIntervalMs: number;
 }
 
 export interface Config {

@@ -10,7 +10,7 @@ export const DEFAULT_PORT = 4000;
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_GRAPHIQL = true;
 
-export const DEFAULT_DEMO: DemoConfig = Object.freeze({ patients: 100, seed: 1 });
+export const DEFAULT_DEMO: DemoConfig = Object.freeze({ patients: 100, seed: 1, changes: true, changeIntervalMs: 20_000 });
 
 export const DEFAULT_LIMITS: LimitsConfig = Object.freeze({
   maxDepth: 12,
@@ -104,6 +104,7 @@ export const BOUNDS = Object.freeze({
   demo: Object.freeze({
     patients: { min: 0, max: 100_000 },
     seed: { min: 0, max: 4_294_967_295 },
+    changeIntervalMs: { min: 1000, max: 3_600_000 },
   }),
   limits: Object.freeze({
     maxDepth: { min: 1, max: 1000 },

@@ -81,6 +81,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     logLevel: layerValue(envText(env, 'LOG_LEVEL'), (v) => checkLogLevel(v, at('LOG_LEVEL'), true)),
     cursorSecret: layerValue(envText(env, 'GATEWAY_CURSOR_SECRET'), (v) => checkCursorSecret(v, at('GATEWAY_CURSOR_SECRET'))),
     insecureNoAuth: layerValue(envText(env, 'GATEWAY_INSECURE_NO_AUTH'), (v) => checkEnvFlag(v, at('GATEWAY_INSECURE_NO_AUTH'))),
+    demoChanges: layerValue(envText(env, 'GATEWAY_DEMO_CHANGES'), (v) => checkEnvFlag(v, at('GATEWAY_DEMO_CHANGES'), true)),
     databaseUrl: layerValue(envText(env, 'DATABASE_URL'), (v) => checkDatabaseUrl(v, at('DATABASE_URL'))),
     redisUrl: layerValue(envText(env, 'REDIS_URL'), (v) => checkRedisUrl(v, at('REDIS_URL'))),
   };
@@ -115,7 +116,11 @@ export function loadConfig(input: LoadConfigInput): Config {
         `must not exceed limits.maxBodyBytes (${limits.maxBodyBytes}, the default) (got ${limits.maxDocumentBytes})`);
     }
   }
-  const demo: DemoConfig = { ...DEFAULT_DEMO, ...file.demo };
+  const demo: DemoConfig = {
+    ...DEFAULT_DEMO,
+    ...file.demo,
+    changes: cli.noDemoChanges === true ? false : fromEnv.demoChanges ?? file.demo.changes ?? DEFAULT_DEMO.changes,
+  };
   const storage: StorageConfig = { url: fromCli.databaseUrl ?? fromEnv.databaseUrl ?? file.storage.url ?? DEFAULT_STORAGE.url };
   const cors = corsOf(file, fileWhere, cli.corsOrigins ?? [], at);
 

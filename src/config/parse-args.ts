@@ -50,6 +50,8 @@ export interface CliValues {
   readonly insecureNoAuth?: true;
   /** `--demo-auth`; present (true) only when given. */
   readonly demoAuth?: true;
+  /** `--no-demo-changes`; present (true) only when given. */
+  readonly noDemoChanges?: true;
   readonly sources: readonly CliSource[];
   readonly identitySystems: readonly CliIdentitySystem[];
   readonly help: boolean;
@@ -76,6 +78,7 @@ const OPTIONS = {
   'auth-audience': { type: 'string' },
   'insecure-no-auth': { type: 'boolean' },
   'demo-auth': { type: 'boolean' },
+  'no-demo-changes': { type: 'boolean' },
   'database-url': { type: 'string' },
   'redis-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -86,7 +89,7 @@ type OptionName = keyof typeof OPTIONS;
 const VALUE_NAMES: Readonly<Record<OptionName, string>> = {
   port: 'N', host: 'H', source: 'ID=BASE_URL', config: 'FILE', 'log-level': 'L', 'identity-system': 'URI', 'write-source': 'ID',
   introspection: 'on|off', 'cors-origin': 'ORIGIN', 'public-url': 'URL', 'auth-issuer': 'URL', 'auth-audience': 'URL',
-  'insecure-no-auth': '', 'demo-auth': '', 'database-url': 'URL', 'redis-url': 'URL', help: '',
+  'insecure-no-auth': '', 'demo-auth': '', 'no-demo-changes': '', 'database-url': 'URL', 'redis-url': 'URL', help: '',
 };
 const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
@@ -126,6 +129,8 @@ Options:
       --insecure-no-auth    Allow running open (no auth) on a host that is not loopback (default: refused)
       --demo-auth           Validate tokens of a development issuer served by the gateway itself (loopback
                             only; make tokens with \`npm run token\`). Not with --auth-issuer.
+      --no-demo-changes     Demo only: no trickle of new vital-sign Observations into 'hospital' (one every
+                            20 s by default), and no change capture from the demo servers
       --database-url URL    Gateway's own database: postgres://… or sqlite:PATH (default: ${DEFAULT_STORAGE.url})
       --redis-url URL       Redis (redis://…) that tells replicas of each other's events (default: none; with
                             PostgreSQL storage, its LISTEN/NOTIFY does)
@@ -139,6 +144,7 @@ Environment:
   GATEWAY_AUTH_ISSUER       Same as --auth-issuer
   GATEWAY_AUTH_AUDIENCE     Same as --auth-audience
   GATEWAY_INSECURE_NO_AUTH  1 or true: same as --insecure-no-auth
+  GATEWAY_DEMO_CHANGES      0 or false: same as --no-demo-changes (1 or true: on, the default)
   DATABASE_URL              Same as --database-url
   REDIS_URL                 Same as --redis-url
   NODE_ENV                  'production' turns on production behaviour
@@ -146,8 +152,9 @@ Environment:
 Precedence: defaults < config file < environment < command line.
 Per-source settings (timeouts, connection limits, retries, circuit breaker, resource types, headers,
 bearer token or SMART Backend Services), limits, CORS credentials and max age, trusted proxies,
-capability refresh, GraphiQL, the demo data, auth's JWKS URL, clock skew and token introspection,
-audit durability, and the event log's retention and poll are set in the config file.
+capability refresh, GraphiQL, the demo data and its trickle's interval, auth's JWKS URL, clock skew
+and token introspection, audit durability, and the event log's retention and poll are set in the
+config file.
 `;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -159,6 +166,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let help = false;
   let insecureNoAuth = false;
   let demoAuth = false;
+  let noDemoChanges = false;
 
   let rest = [...argv];
   // node's parseArgs in strict mode stops at the first problem; non-strict mode with tokens lets
@@ -186,6 +194,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         if (value !== undefined) problems.push(`${rawName}: takes no value`);
         else if (name === 'insecure-no-auth') insecureNoAuth = true;
         else if (name === 'demo-auth') demoAuth = true;
+        else if (name === 'no-demo-changes') noDemoChanges = true;
         else help = true;
         continue;
       }
@@ -238,6 +247,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(single['auth-audience'] !== undefined && { authAudience: single['auth-audience'] }),
     ...(insecureNoAuth && { insecureNoAuth: true as const }),
     ...(demoAuth && { demoAuth: true as const }),
+    ...(noDemoChanges && { noDemoChanges: true as const }),
     ...(single['database-url'] !== undefined && { databaseUrl: single['database-url'] }),
     ...(single['redis-url'] !== undefined && { redisUrl: single['redis-url'] }),
   };

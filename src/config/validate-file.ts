@@ -71,7 +71,7 @@ const TOP_KEYS = [
   'publicBaseUrl', 'trustedProxies', 'cors', 'cursorSecretEnv', 'auth', 'storage', 'audit', 'events', 'demo', 'limits', 'identity',
   'sources',
 ] as const;
-const DEMO_KEYS = Object.keys(BOUNDS.demo) as (keyof DemoConfig)[];
+const DEMO_KEYS = [...Object.keys(BOUNDS.demo), 'changes'] as (keyof DemoConfig)[];
 const LIMIT_KEYS = Object.keys(BOUNDS.limits) as (keyof LimitsConfig)[];
 const IDENTITY_KEYS = ['patientIdentifierSystems'] as const;
 const SOURCE_INT_KEYS = Object.keys(BOUNDS.source) as (keyof typeof BOUNDS.source)[];
@@ -170,6 +170,10 @@ export function validateConfigFile(json: unknown, ctx: FileContext, report: Path
   if (json.demo !== undefined && checkObject(json.demo, 'demo', report)) {
     checkKeys(json.demo, DEMO_KEYS, 'demo', report);
     layer.demo = readInts(json.demo, BOUNDS.demo, 'demo', report);
+    if (json.demo.changes !== undefined) {
+      const changes = checkBoolean(json.demo.changes, at(report, 'demo.changes'));
+      if (changes !== undefined) layer.demo = { ...layer.demo, changes };
+    }
   }
   if (json.limits !== undefined && checkObject(json.limits, 'limits', report)) {
     checkKeys(json.limits, LIMIT_KEYS, 'limits', report);

@@ -19,7 +19,7 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       graphiql: true,
       production: false,
-      demo: { patients: 100, seed: 1 },
+      demo: { patients: 100, seed: 1, changes: true, changeIntervalMs: 20_000 },
       identity: { patientIdentifierSystems: [] },
       capabilityRefreshMs: 300_000,
       defaultWriteSource: null,
@@ -80,7 +80,7 @@ describe('loadConfig precedence: defaults < config file < env < command line', (
   it('merges partial limits and demo with the defaults', () => {
     const config = load(['-c', 'gw.json'], {}, { '/work/gw.json': { limits: { maxDepth: 5 }, demo: { patients: 7 }, graphiql: false } });
     expect(config.limits).toEqual({ ...DEFAULT_LIMITS, maxDepth: 5 });
-    expect(config.demo).toEqual({ patients: 7, seed: 1 });
+    expect(config.demo).toEqual({ patients: 7, seed: 1, changes: true, changeIntervalMs: 20_000 });
     expect(config.graphiql).toBe(false);
   });
 });

@@ -101,7 +101,9 @@ describe('schema/gateway-config.schema.json', () => {
     expect(top.logLevel?.default).toBe(DEFAULT_LOG_LEVEL);
     expect(top.logLevel?.enum).toEqual(LOG_LEVELS);
     const demo = propertiesOf(defs.demo ?? {});
-    for (const key of FILE_KEYS.demo) check(demo[key], BOUNDS.demo[key], DEFAULT_DEMO[key]);
+    for (const key of Object.keys(BOUNDS.demo) as (keyof typeof BOUNDS.demo)[]) check(demo[key], BOUNDS.demo[key], DEFAULT_DEMO[key]);
+    expect(demo.changes?.type).toBe('boolean');
+    expect(demo.changes?.default).toBe(DEFAULT_DEMO.changes);
     const limits = propertiesOf(defs.limits ?? {});
     for (const key of FILE_KEYS.limits) check(limits[key], BOUNDS.limits[key], DEFAULT_LIMITS[key]);
     const source = propertiesOf(defs.source ?? {});

@@ -13,7 +13,7 @@ let url: string;
 beforeAll(async () => {
   const config = loadConfig({ argv: ['--port', '0', '--log-level', 'silent'], env: {} });
   expect(config.sources).toEqual([]);
-  demo = await startDemoSources({ ...config, demo: { patients: 20, seed: 1 } });
+  demo = await startDemoSources({ ...config, demo: { ...config.demo, patients: 20 } });
   app = createApp(demo.config);
   url = await app.start();
   await app.whenReady();
@@ -72,7 +72,7 @@ describe('embedded demo sources', () => {
 
   it('keep a configured defaultWriteSource that names a demo source; another is a ConfigError', async () => {
     const base = loadConfig({ argv: ['--write-source', 'lab'], env: {} });
-    const lab = await startDemoSources({ ...base, demo: { patients: 1, seed: 1 } });
+    const lab = await startDemoSources({ ...base, demo: { ...base.demo, patients: 1 } });
     try {
       expect(lab.config.defaultWriteSource).toBe('lab');
     } finally {
