@@ -64,7 +64,8 @@ export interface SourceConfig {
 /**
  * Change capture of one source (src/events): 'none' (only writes made through the gateway are events), 'hook' (the
  * source POSTs FHIR rest-hook notifications to `/hooks/{id}`), 'subscription' (the gateway registers an R4
- * Subscription on the source that notifies `/hooks/{id}`) or 'poll' (`_lastUpdated` searches every intervalMs).
+ * Subscription on the source that notifies `/hooks/{id}`) or 'poll' (every intervalMs: the type's `_history?_since=`
+ * where the source declares history-type, deletes included, else `_lastUpdated` searches).
  */
 export type ChangeCaptureConfig = { readonly mode: 'none' } | HookCaptureConfig | SubscriptionCaptureConfig | PollCaptureConfig;
 
@@ -107,7 +108,7 @@ export interface PollCaptureConfig {
   readonly mode: 'poll';
   /** Milliseconds between two polls of the source (default 5000). */
   readonly intervalMs: number;
-  /** The resource types searched with `_lastUpdated` at each poll (at least one). */
+  /** The resource types read at each poll, by history or `_lastUpdated` search (at least one). */
   readonly types: readonly string[];
 }
 

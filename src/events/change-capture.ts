@@ -9,6 +9,7 @@ import { repeat, type Repeating } from './poller.ts';
 import { RestHook, type HookAnswer, type HookDelivery } from './rest-hook.ts';
 import { SourceCapture, type CaptureLog } from './source-capture.ts';
 import { registerSubscriptions, subscriptionSupport, type SubscriptionSupport } from './subscription-registration.ts';
+import { historyTypesOf } from './type-history.ts';
 
 export interface ChangeCaptureOptions {
   readonly sources: readonly { readonly config: SourceConfig; readonly client: FhirClient }[];
@@ -62,7 +63,7 @@ export function createChangeCapture(options: ChangeCaptureOptions): ChangeCaptur
   for (const { config, client } of options.sources) {
     const changes = config.changes;
     if (changes.mode === 'none') continue;
-    const capture = new SourceCapture({ sourceId: config.id, client, feed: options.feed, state });
+    const capture = new SourceCapture({ sourceId: config.id, client, feed: options.feed, state, log });
     let started: () => void = () => undefined;
     const looping = new Promise<void>((resolve) => (started = resolve));
     const entry: Captured = { config, capture, hook: undefined, support: undefined, loop: undefined, looping, started };
@@ -108,6 +109,7 @@ export function createChangeCapture(options: ChangeCaptureOptions): ChangeCaptur
       if (c === undefined || stopped) return;
       const before = c.support;
       c.support = subscriptionSupport(statement);
+      c.capture.setHistoryTypes(historyTypesOf(statement));
       const changes = c.config.changes;
       if (changes.mode !== 'subscription') return;
       if (!c.support.subscriptions) {

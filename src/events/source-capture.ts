@@ -2,10 +2,13 @@ import type { ChangeFeed, NewChange } from '../fhir/change-event.ts';
 import type { FhirClient } from '../sources/fhir-client.ts';
 import type { FhirResource } from '../sources/fhir-types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { UpstreamError } from '../upstream/upstream-error.ts';
 import { actionOf } from './change-action.ts';
 import type { CaptureState } from './capture-state.ts';
+import type { DeleteChange } from './delete-dedupe.ts';
 import type { NotifiedChange } from './notification.ts';
-import { advance, asWatermark, EMPTY_WATERMARK, isNew, sinceQuery, type Watermark } from './watermark.ts';
+import { historyItems, historyStub, type HistoryItem } from './type-history.ts';
+import { advance, asWatermark, EMPTY_WATERMARK, isNew, sinceQuery, versionKey, type Watermark } from './watermark.ts';
 
 export type CaptureLog = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -18,7 +21,12 @@ export interface SourceCaptureOptions {
   readonly pageSize?: number;
   /** Pages followed by one catch-up of one type; the next one continues from the watermark (default 100). */
   readonly maxPages?: number;
+  /** Where a source that cannot show deletes (no type history) is reported, once per type. */
+  readonly log?: CaptureLog;
 }
+
+/** Statuses with which a server says it has no type-level history (then `_lastUpdated` searches are used). */
+const NO_HISTORY = new Set([400, 403, 404, 405, 410, 501]);
 
 const TYPE_STREAM = 'type:';
 
@@ -26,8 +34,10 @@ const TYPE_STREAM = 'type:';
  * Change capture of one source, whatever tells it of changes (notifications, polling): turns what the source says
  * changed into change events (reading what a notification only names), records them in the change log, and keeps a
  * `_lastUpdated` watermark per resource type in the database, so that what was missed — a gap, an empty notification,
- * a poll, the time the gateway was down — is read with a search from there. All of a source's work runs one piece at
- * a time (`exclusive`): events are logged in the order they were learnt, and a watermark never races itself.
+ * a poll, the time the gateway was down — is read from there: with the type's history (`_history?_since=`), which
+ * shows deletes, where the source has it, else with a `_lastUpdated` search, which does not. All of a source's work
+ * runs one piece at a time (`exclusive`): events are logged in the order they were learnt, and a watermark never
+ * races itself.
  */
 export class SourceCapture {
   readonly sourceId: string;
@@ -37,6 +47,11 @@ export class SourceCapture {
   readonly #pageSize: number;
   readonly #maxPages: number;
   readonly #watermarks = new Map<string, Watermark>();
+  readonly #log: CaptureLog;
+  /** The types the CapabilityStatement declares history-type for; undefined until it is read (history is tried). */
+  #historyTypes: ReadonlySet<string> | undefined;
+  /** Types whose history the source refused, or does not declare, and which were reported (until capabilities change). */
+  readonly #noHistory = new Set<string>();
   readonly #stop = new AbortController();
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -47,6 +62,13 @@ export class SourceCapture {
     this.#state = options.state;
     this.#pageSize = options.pageSize ?? 100;
     this.#maxPages = options.maxPages ?? 100;
+    this.#log = options.log ?? (() => undefined);
+  }
+
+  /** The source's CapabilityStatement was read: the types whose history (and so deletes) it can show. */
+  setHistoryTypes(types: ReadonlySet<string>): void {
+    this.#historyTypes = types;
+    this.#noHistory.clear();
   }
 
   /** Aborted when the gateway stops: upstream calls under way end. */
@@ -79,9 +101,10 @@ export class SourceCapture {
   }
 
   /**
-   * Reads what changed in a type since its watermark (`_lastUpdated=ge…&_sort=_lastUpdated`, paged), records the
-   * versions not captured yet, and moves the watermark on after each page. A type without a watermark gets its baseline
-   * instead. Returns how many changes were recorded. Deletes are not seen by a search.
+   * Reads what changed in a type since its watermark and records the versions not captured yet, moving the watermark
+   * on as it goes: from the type's history where the source has one (deletes included), else by `_lastUpdated`
+   * search (deletes unseen). A type without a watermark gets its baseline instead. Returns how many changes were
+   * recorded.
    */
   async catchUp(resourceType: string): Promise<number> {
     const start = await this.#watermark(resourceType);
@@ -89,6 +112,70 @@ export class SourceCapture {
       await this.baseline(resourceType);
       return 0;
     }
+    if (this.#historyTypes !== undefined && !this.#historyTypes.has(resourceType)) {
+      this.#noDeletes(resourceType, `does not declare the history-type interaction for ${resourceType} in its CapabilityStatement`);
+    } else if (!this.#noHistory.has(resourceType)) {
+      try {
+        return await this.#catchUpHistory(resourceType, start);
+      } catch (error) {
+        const status = error instanceof UpstreamError ? error.upstreamStatus : undefined;
+        if (status === undefined || !NO_HISTORY.has(status)) throw error;
+        this.#noDeletes(resourceType, `answered ${status} to ${resourceType}/_history`);
+      }
+    }
+    return this.#catchUpSearch(resourceType, start);
+  }
+
+  /** Reported once per type (until the capabilities change): this source's deletes of a type cannot be read. */
+  #noDeletes(resourceType: string, why: string): void {
+    if (this.#noHistory.has(resourceType)) return;
+    this.#noHistory.add(resourceType);
+    this.#log('warn', `change capture: source '${this.sourceId}' ${why}: changes of ${resourceType} are read with _lastUpdated searches, which do not see deletes`);
+  }
+
+  /**
+   * The type's history since the watermark (`_history?_since=`, inclusive, paged newest first as FHIR lists it),
+   * recorded oldest first: each version once, deletes (entries without a resource, request.method DELETE) included.
+   */
+  async #catchUpHistory(resourceType: string, start: Watermark): Promise<number> {
+    const since = start.lastUpdated === null ? '' : `_since=${encodeURIComponent(start.lastUpdated)}&`;
+    let path = `${resourceType}/_history?${since}_count=${this.#pageSize}`;
+    const items: HistoryItem[] = [];
+    for (let n = 1; ; n++) {
+      const answer = await this.client.exchange({ method: 'GET', path }, { signal: this.signal });
+      items.push(...historyItems(answer.body, resourceType));
+      const next = nextLink(answer.body, this.client.baseUrl);
+      if (next === undefined) break;
+      if (n >= this.#maxPages) {
+        this.#log('warn', `change capture: source '${this.sourceId}' has more than ${n} pages of ${resourceType} history since ${start.lastUpdated ?? 'the start'}: the older ones were not read`);
+        break;
+      }
+      path = next;
+    }
+    const taken = new Set<string>();
+    const fresh = items.reverse().filter((item) => {
+      const stub = historyStub(item);
+      const key = versionKey(stub);
+      if (!isNew(start, stub) || taken.has(key)) return false;
+      taken.add(key);
+      return true;
+    });
+    for (let i = 0; i < fresh.length; i += this.#pageSize) {
+      const chunk = fresh.slice(i, i + this.#pageSize);
+      const changes: NewChange[] = [];
+      for (const item of chunk) changes.push(item.resource === null ? this.#deleteOf(item) : await this.#changeOf(item.resource, item.action));
+      await this.record(changes, chunk.map(historyStub));
+    }
+    return fresh.length;
+  }
+
+  #deleteOf(item: HistoryItem): DeleteChange {
+    const { resourceType, id, versionId, lastUpdated } = item;
+    return { action: 'delete', sourceId: this.sourceId, resourceType, id, versionId, resource: null, previous: null, ...(lastUpdated !== undefined && { deletedAt: lastUpdated }) };
+  }
+
+  /** `_lastUpdated=ge…&_sort=_lastUpdated`, paged: the latest version of each resource changed since, no deletes. */
+  async #catchUpSearch(resourceType: string, start: Watermark): Promise<number> {
     const query = [...sinceQuery(start), ['_sort', '_lastUpdated'], ['_count', String(this.#pageSize)]] as const;
     let page = await this.client.search(resourceType, query, { signal: this.signal });
     let recorded = 0;
@@ -190,4 +277,12 @@ export class SourceCapture {
     this.#stop.abort();
     await this.#queue;
   }
+}
+
+/** A Bundle's `next` link, relative to the source's base URL (undefined when there is none). */
+function nextLink(bundle: unknown, baseUrl: string): string | undefined {
+  const links = (bundle as { link?: unknown } | undefined)?.link;
+  const next = Array.isArray(links) ? links.find((l) => (l as { relation?: unknown } | null)?.relation === 'next') as { url?: unknown } | undefined : undefined;
+  if (typeof next?.url !== 'string') return undefined;
+  return next.url.startsWith(`${baseUrl}/`) ? next.url.slice(baseUrl.length + 1) : next.url.replace(/^\//, '');
 }

@@ -10,8 +10,9 @@ import { SourceCapture } from '../../src/events/source-capture.ts';
 import type { FhirClient, SearchPage } from '../../src/sources/fhir-client.ts';
 import type { FhirResource } from '../../src/sources/fhir-types.ts';
 import type { SearchQuery } from '../../src/sources/search-query.ts';
+import { UpstreamError } from '../../src/upstream/upstream-error.ts';
 
-/** A source that answers `_lastUpdated` searches over what the test put in it, sorted, paged by offset. */
+/** A source that answers `_lastUpdated` searches over what the test put in it, sorted, paged by offset; no history. */
 function scriptedSource() {
   const resources: FhirResource[] = [];
   const searches: string[] = [];
@@ -36,6 +37,10 @@ function scriptedSource() {
     async search(type: string, query: SearchQuery) {
       searches.push(query.map(([n, v]) => `${n}=${v}`).join('&'));
       return answer(type, query, 0);
+    },
+    // no type-level history, as Medplum: `GET Patient/_history` is 404 (the capture falls back to these searches)
+    async exchange() {
+      throw new UpstreamError('Not found', { code: 'NOT_FOUND', sourceId: 's', upstreamStatus: 404 });
     },
     async searchLink(_type: string, link: string) {
       const { type, query, offset } = JSON.parse(link) as { type: string; query: SearchQuery; offset: number };
