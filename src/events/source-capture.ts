@@ -65,10 +65,14 @@ export class SourceCapture {
     this.#log = options.log ?? (() => undefined);
   }
 
-  /** The source's CapabilityStatement was read: the types whose history (and so deletes) it can show. */
+  /**
+   * The source's CapabilityStatement was read (at start, at each refresh): the types whose history (and so deletes)
+   * it can show. When that changed, the types found without history are tried (and reported) again.
+   */
   setHistoryTypes(types: ReadonlySet<string>): void {
+    const before = this.#historyTypes;
     this.#historyTypes = types;
-    this.#noHistory.clear();
+    if (before === undefined || before.size !== types.size || [...types].some((t) => !before.has(t))) this.#noHistory.clear();
   }
 
   /** Aborted when the gateway stops: upstream calls under way end. */
