@@ -118,6 +118,26 @@ describe('rest-hook notifications (R4)', () => {
     expect((await hook(undefined)).status).toBe(200); // and a catch-up that finds it again
     await quiet();
   });
+
+  it("a gateway delete and the upstream's notification of it are one event, however it is told; a delete after a re-create is another", async () => {
+    const created = await direct('POST', 'Patient', patient('DeletedTwice'));
+    expect((await hook(created)).status).toBe(200);
+    expect((await next(1)).map((e) => [e.action, e.id])).toEqual([['create', created.id]]);
+    expect((await f.fetch(`/fhir/hospital/Patient/${created.id}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    expect((await next(1)).map((e) => [e.action, e.id])).toEqual([['delete', created.id]]);
+    // the upstream tells of it: Medplum-style (the last version, or {}), HAPI-style, and as a notification Bundle entry
+    expect((await hook(created, { 'x-hook-secret': SECRET, 'x-medplum-deleted-resource': `Patient/${created.id}` })).status).toBe(200);
+    expect((await hook({}, { 'x-hook-secret': SECRET, 'x-medplum-deleted-resource': `Patient/${created.id}` })).status).toBe(200);
+    expect((await hook(undefined, { 'x-hook-secret': SECRET }, `/hooks/hospital/Patient/${created.id}`, 'DELETE')).status).toBe(200);
+    expect((await hook({ resourceType: 'Bundle', type: 'history', entry: [{ fullUrl: `Patient/${created.id}`, request: { method: 'DELETE', url: `Patient/${created.id}` } }] })).status).toBe(200);
+    await quiet();
+    const again = await direct('PUT', `Patient/${created.id}`, patient('Recreated', created.id));
+    expect((await hook(again)).status).toBe(200);
+    await direct('DELETE', `Patient/${created.id}`);
+    expect((await hook(again, { 'x-hook-secret': SECRET, 'x-medplum-deleted-resource': `Patient/${created.id}` })).status).toBe(200);
+    expect((await next(2)).map((e) => [e.action, e.id])).toEqual([['update', created.id], ['delete', created.id]]);
+    await quiet();
+  });
 });
 
 /** An R4 backport notification: Parameters status, then the focus entries. */
