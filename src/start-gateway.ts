@@ -1,6 +1,7 @@
 /**
  * What `npm start` runs (through main.ts): reads the config, binds the port, starts the two embedded demo FHIR servers
- * when no source is configured, builds and starts the app, and stops it on SIGTERM/SIGINT.
+ * when no source is configured (with demo.changes: notifying the gateway's own /hooks of their changes, and the
+ * hospital's trickle of vital signs once the gateway listens), builds and starts the app, and stops it on SIGTERM/SIGINT.
  *
  * The port is bound first, before the demo servers start and before the schema is built: a port in use (or one the
  * user may not bind, or a host that is not this machine's) is one line on stderr and exit status 2, with nothing
@@ -58,24 +59,28 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
   const stopAll = async () => {
     for (const stop of stoppers.splice(0)) await stop().catch((e: unknown) => logger.error(`shutdown: ${(e as Error).message}`));
   };
-  stoppers.push(() => new Promise<void>((resolve) => {
+  const closeServer = () => new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
-  }));
+  });
+  stoppers.push(closeServer);
+  const root = loopbackRoot(config.host, (server.address() as AddressInfo).port);
+  let startTrickle: () => void = () => undefined;
   try {
     if (config.sources.length === 0) {
       // Loaded only when needed: the demo pulls in Medplum's FHIR server and its definitions.
       const { startDemoSources } = await import('./demo/demo-sources.ts');
       // Checks defaultWriteSource against the demo sources' ids (loadConfig cannot: they do not exist yet).
-      const demo = await startDemoSources(config);
+      const demo = await startDemoSources(config, { gatewayRoot: root, warn: (message) => logger.warn(message) });
+      stoppers.unshift(() => demo.stopTrickle()); // no write into a gateway that is stopping
       stoppers.push(() => demo.close());
       config = demo.config;
+      startTrickle = () => demo.startTrickle();
       logger.info(`No source configured: ${demo.description}. Use --source ID=BASE_URL for real servers.`);
+      if (demo.changes !== undefined) logger.info(demo.changes);
     }
     let publicRoutes: Plugin[] = [];
     if (config.demoAuth) {
-      const { port } = server.address() as AddressInfo;
-      const root = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       const { demoAuthKey, useDemoAuth, DEMO_AUTH_PATH } = await import('./demo/demo-auth.ts');
       const issuer = `${root}${DEMO_AUTH_PATH}`;
       publicRoutes = [useDemoAuth(await demoAuthKey(input.demoAuthKeyFile), issuer)];
@@ -89,11 +94,12 @@ export async function startGateway(input: StartGatewayInput): Promise<RunningGat
         'Configure SMART on FHIR token validation with --auth-issuer URL (or "auth" in the config file).',
       );
     }
-    stoppers[0] = () => app.stop(); // closes the server too
+    stoppers[stoppers.indexOf(closeServer)] = () => app.stop(); // closes the server too
     server.off('request', hold);
     releaseStartupGarbageWhenIdle(server, logger);
     for (const [req, res] of held.splice(0)) server.emit('request', req, res);
     const url = await app.start();
+    startTrickle();
     return { url, app, config, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -137,6 +143,15 @@ function releaseStartupGarbageWhenIdle(server: Server, logger: YogaLogger): void
   };
   server.on('request', onRequest);
   arm();
+}
+
+/**
+ * `http://host:port` of the gateway as this process reaches it: the bound host, or loopback for a wildcard one
+ * (`0.0.0.0`, `::`). --demo-auth's issuer and the demo sources' Subscriptions use it.
+ */
+function loopbackRoot(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' || host === '[::]' ? '::1' : host.replace(/^\[(.*)\]$/, '$1');
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /** Listens, or throws a ListenError saying in one line why not. */

@@ -68,6 +68,12 @@ export interface MemoryFhirServerOptions {
   capabilities?: CapabilityEdit;
 }
 export type CapabilityEdit = (statement: CapabilityStatement) => CapabilityStatement;
+/** The answer of an in-process request (MemoryFhirServer.request): the body parsed as JSON. */
+export interface InProcessAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
 export interface MemoryFhirServer {
   /** e.g. 'http://127.0.0.1:41234' (+ basePath), no trailing slash */
   readonly baseUrl: string;
@@ -88,6 +94,14 @@ export interface MemoryFhirServer {
   /** Resolves when every notification queued so far was sent (or failed). */
   notificationsSent(): Promise<void>;
   readonly repo: MemoryRepository;
+  /**
+   * A request made in this process, served by the same path as one received over HTTP: Medplum's router, the
+   * CapabilityStatement, paging links, and Subscription notifications of the writes (the demo's trickle writes this
+   * way, so its Subscriptions notify as for any client). `path` is relative to the base URL (`Observation`,
+   * `Patient/pat-0001`, `Observation?code=...`); a body is sent as FHIR JSON. Not recorded in `requests`, and the
+   * HTTP-only test hooks (latency, faults, authorize) do not apply.
+   */
+  request(method: string, path: string, body?: unknown): Promise<InProcessAnswer>;
   /** Closes the server and destroys every open socket (including hung requests). */
   close(): Promise<void>;
 }
@@ -290,6 +304,17 @@ export async function startMemoryFhirServer(options: MemoryFhirServerOptions = {
     notifications: delivery.delivered,
     notificationsSent: () => delivery.idle(),
     repo,
+    async request(method, path, body) {
+      const headers: IncomingHttpHeaders = body === undefined ? {} : { 'content-type': FHIR_JSON };
+      const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body), 'utf8');
+      let result: Answer;
+      try {
+        result = await serve(method.toUpperCase(), `${basePath}/${path.replace(/^\/+/, '')}`, raw, headers);
+      } catch (err) {
+        result = answer(500, normalizeOperationOutcome(err));
+      }
+      return { status: result.status, headers: result.headers, body: result.body === '' ? undefined : JSON.parse(result.body) as unknown };
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

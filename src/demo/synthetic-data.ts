@@ -88,6 +88,11 @@ function address(rng: Rng): NonNullable<Patient['address']>[number] {
   return { use: 'home', line: [`${rng.int(1, 1999)} ${rng.pick(STREETS)}`], city: place.city, state: place.state, postalCode: place.zip, country: 'US' };
 }
 
+/** The id of the `index`th (1-based) of `patients` generated patients: `pat-0001`, `lab-pat-0001`. */
+export function syntheticPatientId(index: number, patients: number, idPrefix?: string): string {
+  return `${idPrefix ? `${idPrefix}-` : ''}pat-${pad(index, Math.max(4, String(Math.max(0, Math.floor(patients))).length))}`;
+}
+
 export function generateSyntheticResources(opts: SyntheticDataOptions): Resource[] {
   const seed = opts.seed ?? DEFAULT_SEED;
   const n = Math.max(0, Math.floor(opts.patients));
@@ -141,7 +146,7 @@ export function generateSyntheticResources(opts: SyntheticDataOptions): Resource
   const medicationRequests: MedicationRequest[] = [];
 
   for (let i = 1; i <= n; i++) {
-    const pid = `${prefix}pat-${pad(i, patW)}`;
+    const pid = syntheticPatientId(i, n, opts.idPrefix);
     const key = pad(i, patW);
     const subject = ref<Patient>('Patient', pid);
     // Demographics: seed + index only.
