@@ -27,16 +27,26 @@ interface Group {
   stream?: GroupStream;
   iterator?: AsyncIterator<ExecutionResult>;
   stopped: boolean;
+  /** Resumes the pump once a member took a result (or left): set while every member is PACE results behind. */
+  wake?: () => void;
 }
+
+/**
+ * The pump runs ahead of its fastest member by at most this many results: a stream is paced by the subscriber who
+ * reads fastest (a replay from `_since`, or a burst of events, is produced as fast as someone takes it, no faster);
+ * the others may fall behind it up to their connection's backlog.
+ */
+const PACE = 32;
 
 /**
  * Subscriptions shared by their subscribers: the members of a group (same document, variables and authorization, no
  * `_since`: see share-key.ts) get one stream — each event executed once, with loaders, audit accesses and the result
  * object itself shared — instead of one execution per subscriber. A group starts with its first member and stops
- * when its last one leaves. The group never waits for a member: each member's undelivered results are queued (shared
- * objects: a reference each), and a connection whose members hold more than its backlog's max is closed by the
- * transport (a documented code; the client resumes with `_since`), so one slow reader neither slows the others nor
- * grows the gateway's memory past the bound.
+ * when its last one leaves. The group is paced by its fastest member (PACE) and never waits for a slower one: each
+ * member's undelivered results are queued (shared objects: a reference each), and a connection whose members hold more
+ * than its backlog's max is closed by the transport (a documented code; the client resumes with `_since`), so one slow
+ * reader neither slows the others nor grows the gateway's memory past the bound; a stream of one (a `_since` replay)
+ * goes at its reader's pace.
  */
 export class SubscriptionGroups {
   readonly #groups = new Map<string, Group>();
@@ -72,7 +82,7 @@ export class SubscriptionGroups {
    */
   async join(key: string | undefined, start: StartGroup, backlog: Backlog): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     let group = key === undefined ? undefined : this.#groups.get(key);
-    const member = new Member(backlog, (m) => this.#leave(group!, key, m));
+    const member = new Member(backlog, (m) => this.#leave(group!, key, m), () => wake(group!));
     if (group !== undefined) {
       group.members.add(member);
       return member;
@@ -117,6 +127,8 @@ export class SubscriptionGroups {
         const result = step.value;
         this.#accesses.set(result, stream.takeAccesses());
         for (const m of group.members) m.push(result);
+        while (!group.stopped && everyoneBehind(group)) await new Promise<void>((resolve) => (group.wake = resolve));
+        if (group.stopped) return;
       }
     } catch (error) {
       this.#forget(group, key);
@@ -129,6 +141,7 @@ export class SubscriptionGroups {
 
   #leave(group: Group, key: string | undefined, member: Member): void {
     group.members.delete(member);
+    wake(group);
     if (group.members.size === 0) {
       this.#forget(group, key);
       this.#stop(group);
@@ -143,6 +156,7 @@ export class SubscriptionGroups {
   #stop(group: Group): void {
     if (group.stopped) return;
     group.stopped = true;
+    wake(group);
     if (group.stream !== undefined) this.#release(group); // else still starting: released as soon as it has
   }
 
@@ -156,6 +170,18 @@ export class SubscriptionGroups {
   }
 }
 
+function everyoneBehind(group: Group): boolean {
+  if (group.members.size === 0) return false;
+  for (const m of group.members) if (!m.behind) return false;
+  return true;
+}
+
+function wake(group: Group): void {
+  const resume = group.wake;
+  group.wake = undefined;
+  resume?.();
+}
+
 type Settle = (step: IteratorResult<ExecutionResult>) => void;
 
 /** One subscriber's view of its group's stream: a queue of the shared results not yet taken. */
@@ -163,13 +189,20 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
   readonly #queue: ExecutionResult[] = [];
   readonly #backlog: Backlog;
   readonly #leave: (member: Member) => void;
+  readonly #taken: () => void;
   #waiting: { resolve: Settle; reject: (error: unknown) => void } | undefined;
   #state: 'open' | 'finished' | 'failed' | 'closed' = 'open';
   #error: unknown;
 
-  constructor(backlog: Backlog, leave: (member: Member) => void) {
+  constructor(backlog: Backlog, leave: (member: Member) => void, taken: () => void) {
     this.#backlog = backlog;
     this.#leave = leave;
+    this.#taken = taken;
+  }
+
+  /** Whether it holds as many results as the pump may run ahead (PACE, or its connection's whole backlog when smaller). */
+  get behind(): boolean {
+    return this.#queue.length >= Math.min(PACE, this.#backlog.max);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
@@ -216,6 +249,7 @@ class Member implements AsyncIterableIterator<ExecutionResult> {
     const value = this.#queue.shift();
     if (value !== undefined) {
       this.#backlog.queued--;
+      this.#taken();
       return Promise.resolve({ done: false, value });
     }
     if (this.#state === 'failed') {

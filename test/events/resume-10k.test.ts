@@ -466,13 +466,10 @@ describe('resuming a subscription at scale', () => {
     expect(durationMs).toBeLessThan(80_000);
   });
 
-  // KNOWN BUG (src/ws/subscription-groups.ts, a8fd96b): a `_since` subscription over graphql-ws is a group of its own
-  // whose pump never waits for its one member, so a replay (events already in memory, executed back to back) fills
-  // the connection's backlog (limits.maxSubscriptionBacklog, 1,000) before the first message is written: the socket
-  // is closed 4413 "too far behind" after one event, and again at every resume — a client more than ~1,000 events
-  // behind can never catch up over graphql-ws, however fast it reads (SSE replays the same 10,000 above). When the
-  // pump waits for a `_since` member, this test fails as `it.fails`: make it a plain `it`.
-  it.fails('a graphql-ws subscriber replays the same events from _since 0 on one connection', { timeout: 30_000 }, async () => {
+  // A replay far behind, over graphql-ws: a `_since` subscription is a stream of its own (src/ws/subscription-groups.ts)
+  // paced by its reader, so the events already in the log never fill the connection's backlog (4413) however many
+  // they are; it failed so before the pump waited for its fastest member.
+  it('a graphql-ws subscriber replays the same events from _since 0 on one connection', { timeout: 30_000 }, async () => {
     const { gw, final, truth } = after10k!;
     giveUpAt = Date.now() + 25_000;
     const replay = newFeed('replay over graphql-ws');

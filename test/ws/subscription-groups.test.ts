@@ -138,6 +138,23 @@ describe('subscription groups', () => {
     expect(groups.size).toBe(0);
   });
 
+  it('a stream goes at its fastest reader\'s pace: a replay of many results already there never overflows its one reader', async () => {
+    const groups = new SubscriptionGroups(() => undefined);
+    const s = stream();
+    const results = Array.from({ length: 500 }, (_, n): ExecutionResult => ({ data: { n } }));
+    for (const r of results) s.emit(r); // all there at once, as a replay from the log is
+    const small = backlog(10);
+    const reader = iter(await groups.join(undefined, async () => s.group, small));
+    const got: ExecutionResult[] = [];
+    for (let n = 0; n < results.length; n++) {
+      await tick(); // the reader is slower than the pump could be
+      got.push((await reader.next()).value as ExecutionResult);
+    }
+    expect(small.overflows).toBe(0);
+    expect(got).toEqual(results);
+    expect(small.queued).toBeLessThanOrEqual(32);
+  });
+
   it('a member who does not read is closed past its connection\'s backlog, once; the others get everything', async () => {
     const groups = new SubscriptionGroups(() => undefined);
     const s = stream();
