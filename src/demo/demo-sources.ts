@@ -90,7 +90,7 @@ export async function startDemoSources(config: Config, options: DemoSourcesOptio
       `; the same people share the national id ${NATIONAL_ID_SYSTEM} (Patient.sameAs); writes that name no source go to ` +
       `'${defaultWriteSource}' (defaultWriteSource)`,
     changes: gatewayRoot === undefined ? undefined
-      : `Demo changes: both demo servers notify ${gatewayRoot}/hooks/{id} of every change made on them (a Subscription each), ` +
+      : `Demo changes: the demo servers notify ${gatewayRoot}/hooks/{id} of every change made on them (Subscriptions the gateway registers), ` +
         (trickles ? `and '${DEMO_WRITE_SOURCE}' gets a new vital-sign Observation every ${every} (subscription { ObservationChanged(category: "vital-signs") { eventNumber id } } shows them)` : `with no patient to write vital signs of`) +
         '. Turn them off with --no-demo-changes (or GATEWAY_DEMO_CHANGES=0).',
     startTrickle() {
