@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { planBatch } from './batch-access.ts';
+import { batchChanges } from './batch-changes.ts';
 import { changeOf, recordChanges } from './record-change.ts';
 import { accessTo } from './restriction.ts';
 import { narrowCriteria, requireExisting, requirePatchable, requireWritable } from './write-access.ts';
@@ -129,6 +130,10 @@ export async function forwardBatch(
   const body = plan.check(answered);
   const results = Array.isArray(body['entry']) ? (body['entry'] as Array<{ resource?: FhirResource }>) : [];
   ctx.trail.record('E', results.map((e) => (e !== null && typeof e === 'object' ? e.resource : undefined)), source.id);
+  if (response.status < 400 && Array.isArray(answered['entry'])) {
+    const sent = Array.isArray(bundle.resource['entry']) ? (bundle.resource['entry'] as unknown[]) : [];
+    await recordChanges(ctx, undefined, await batchChanges(ctx, source.id, sent, answered['entry'] as unknown[]));
+  }
   return { source, status: response.status, bundle: body };
 }
 

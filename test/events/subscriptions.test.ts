@@ -61,6 +61,35 @@ describe('subscriptions over SSE', () => {
     expect(numbers[0]! < numbers[1]! && numbers[1]! < numbers[2]!).toBe(true);
   });
 
+  it('batch and transaction Bundles through the REST API: every entry written is an event, in entry order', async () => {
+    const s = await subscribe('subscription { PatientChanged { action id resource { name { family } } } }');
+    const bundle = (type: string, entry: unknown[]) => ({ resourceType: 'Bundle', type, entry });
+    const transaction = await f.fetch('/fhir', {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: 'return=minimal' },
+      body: JSON.stringify(bundle('transaction', [
+        { fullUrl: 'urn:uuid:0a1b2c3d-0000-4000-8000-000000000001', resource: { resourceType: 'Patient', name: [{ family: 'Tx-One' }] }, request: { method: 'POST', url: 'Patient' } },
+        { fullUrl: 'urn:uuid:0a1b2c3d-0000-4000-8000-000000000002', resource: { resourceType: 'Patient', name: [{ family: 'Tx-Two' }] }, request: { method: 'POST', url: 'Patient' } },
+      ])),
+    });
+    expect(transaction.status).toBe(200);
+    const created = ((await transaction.json()) as { entry: Array<{ response: { location: string } }> }).entry.map((e) => /Patient\/([^/]+)/.exec(e.response.location)![1]!);
+    const batch = await post('/fhir', bundle('batch', [
+      { resource: { resourceType: 'Patient', id: created[0], name: [{ family: 'Tx-One-Updated' }] }, request: { method: 'PUT', url: `Patient/${created[0]}` } },
+      { request: { method: 'GET', url: 'Patient/h-pat-0001' } }, // a read: no event
+      { resource: { resourceType: 'Observation', status: 'not-a-status' }, request: { method: 'POST', url: 'Observation' } }, // refused by the source: no event
+      { request: { method: 'DELETE', url: `Patient/${created[1]}` } },
+    ]));
+    expect(batch.status).toBe(200);
+    const events = (await s.waitFor(4)).map((p) => p.data.PatientChanged);
+    expect(events.map((e) => [e.action, e.id, e.resource?.name?.[0]?.family ?? null])).toEqual([
+      ['create', created[0], 'Tx-One'], // answered without the resource (return=minimal): read back
+      ['create', created[1], 'Tx-Two'],
+      ['update', created[0], 'Tx-One-Updated'],
+      ['delete', created[1], null],
+    ]);
+  });
+
   it('search arguments filter with FHIR search semantics on the changed resource', async () => {
     const mine = await subscribe('subscription { ObservationChanged(subject: "Patient/h-pat-0002", code: "http://loinc.org|8867-4") { id resource { subject { reference } code { coding { code } } } } }');
     await post('/fhir/Observation', observation('h-pat-0003', '8867-4', 60)); // another patient
