@@ -63,7 +63,8 @@ export function createChangeCapture(options: ChangeCaptureOptions): ChangeCaptur
   for (const { config, client } of options.sources) {
     const changes = config.changes;
     if (changes.mode === 'none') continue;
-    const capture = new SourceCapture({ sourceId: config.id, client, feed: options.feed, state, log });
+    // Notifications tell of deletes; only polling depends on reading them.
+    const capture = new SourceCapture({ sourceId: config.id, client, feed: options.feed, state, log, noHistoryLevel: changes.mode === 'poll' ? 'warn' : 'info' });
     let started: () => void = () => undefined;
     const looping = new Promise<void>((resolve) => (started = resolve));
     const entry: Captured = { config, capture, hook: undefined, support: undefined, loop: undefined, looping, started };

@@ -23,6 +23,11 @@ export interface SourceCaptureOptions {
   readonly maxPages?: number;
   /** Where a source that cannot show deletes (no type history) is reported, once per type. */
   readonly log?: CaptureLog;
+  /**
+   * How loud that report is: 'warn' when reads are all there is (polling), 'info' when notifications tell of deletes
+   * and only catch-ups miss them (default 'warn').
+   */
+  readonly noHistoryLevel?: 'info' | 'warn';
 }
 
 /** Statuses with which a server says it has no type-level history (then `_lastUpdated` searches are used). */
@@ -48,6 +53,7 @@ export class SourceCapture {
   readonly #maxPages: number;
   readonly #watermarks = new Map<string, Watermark>();
   readonly #log: CaptureLog;
+  readonly #noHistoryLevel: 'info' | 'warn';
   /** The types the CapabilityStatement declares history-type for; undefined until it is read (history is tried). */
   #historyTypes: ReadonlySet<string> | undefined;
   /** Types whose history the source refused, or does not declare, and which were reported (until capabilities change). */
@@ -63,6 +69,7 @@ export class SourceCapture {
     this.#pageSize = options.pageSize ?? 100;
     this.#maxPages = options.maxPages ?? 100;
     this.#log = options.log ?? (() => undefined);
+    this.#noHistoryLevel = options.noHistoryLevel ?? 'warn';
   }
 
   /**
@@ -134,7 +141,7 @@ export class SourceCapture {
   #noDeletes(resourceType: string, why: string): void {
     if (this.#noHistory.has(resourceType)) return;
     this.#noHistory.add(resourceType);
-    this.#log('warn', `change capture: source '${this.sourceId}' ${why}: changes of ${resourceType} are read with _lastUpdated searches, which do not see deletes`);
+    this.#log(this.#noHistoryLevel, `change capture: source '${this.sourceId}' ${why}: changes of ${resourceType} are read with _lastUpdated searches, which do not see deletes`);
   }
 
   /**

@@ -130,6 +130,10 @@ describe('writes made on the upstream reach a gateway subscriber', () => {
     expect(event!.data.PatientChanged).toEqual({ action: 'create', id: created.id, resource: { name: [{ family: 'Quiet' }] } });
     await f.upstreams.clinic!.notificationsSent();
     expect(f.upstreams.clinic!.notifications.at(-1)).toMatchObject({ payload: false, status: 200 });
+    // the upstream has no type history: a catch-up cannot see deletes, which notifications tell (so info, not warn)
+    expect(lines.filter((l) => l.text.includes("source 'clinic'") && l.text.includes('do not see deletes')).map((l) => [l.level, l.text.replace(/^.*source 'clinic' /, '')])).toEqual([
+      ['info', 'does not declare the history-type interaction for Patient in its CapabilityStatement: changes of Patient are read with _lastUpdated searches, which do not see deletes'],
+    ]);
   });
 
   it('a gateway write, which the upstream also notifies, is one event', async () => {
