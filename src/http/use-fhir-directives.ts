@@ -6,6 +6,8 @@ import { withRuntimeTypes } from '../graphql/directives/runtime-types.ts';
 import { armSliceRecording } from '../graphql/directives/slice-sources.ts';
 import { evaluateSlices } from '../graphql/directives/slice-values.ts';
 import { fhirpathBudgetFor } from '../fhir/fhirpath/fhirpath.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { toGraphQLError } from '../graphql/graphql-errors.ts';
 
 /**
  * The HL7 FHIR GraphQL data flattening directives (@flatten @first @singleton @slice) for every way into the one
@@ -16,7 +18,7 @@ import { fhirpathBudgetFor } from '../fhir/fhirpath/fhirpath.ts';
  * document executed gets `__typename` where reshaping needs runtime types; resolvers are told to record the FHIR
  * items of @slice fields. After execution the result's data is reshaped (reshape-result.ts); a failure there
  * (NOT_SINGLETON, a slice that cannot be computed) makes `data` null with the error. Incremental delivery
- * (@defer/@stream) and subscriptions are left as they are.
+ * (@defer/@stream) is left as it is; a subscription that uses them is refused (BAD_USER_INPUT) before it starts.
  *
  * Register it before the plugins that add warnings and partial errors to the result (their paths stay the paths of
  * the fields as executed) and before useFieldErrorStatus (so that request errors here keep their 400).
@@ -26,6 +28,12 @@ export function useFhirDirectives(): Plugin {
     onExecute(payload) {
       if (fhirDirectiveUsage(payload.args.document) !== 'fhir') return undefined; // the common case: nothing to do, no await
       return prepare(payload);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      if (fhirDirectiveUsage(args.document) !== 'fhir') return;
+      // Refused rather than ignored: events shaped unlike what the document asks would mislead the client.
+      const error = new GatewayError('BAD_USER_INPUT', 'The FHIR flattening directives (@flatten, @first, @singleton, @slice) are not applied to subscription events; select the fields without them');
+      setResultAndStopExecution({ errors: [toGraphQLError(error)] });
     },
   };
 }
