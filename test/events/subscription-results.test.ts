@@ -57,11 +57,12 @@ describe('a subscription event, besides its data', () => {
     await createPatient('Up');
     const sseEvents = await overSse.waitFor(2);
     const wsEvents = await overWs.waitFor(2);
-    for (const [first, second] of [sseEvents, wsEvents] as const) {
+    type Event = Record<string, any>;
+    for (const [first, second] of [sseEvents, wsEvents] as unknown as Array<[Event, Event]>) {
       // the first: the clinic failed — a partial error at sameAs, the lab's (empty) answer kept; the cap warned
       expect(first!.data.PatientChanged.resource.name[0].family).toBe('Down');
       expect(first!.data.PatientChanged.resource.sameAs).toEqual([]);
-      expect(first!.errors?.map((e: { path?: unknown[]; extensions?: Record<string, unknown> }) => [e.path, e.extensions?.['source']])).toEqual([
+      expect(first!.errors?.map((e: Event) => [e.path, e.extensions?.['source']])).toEqual([
         [['PatientChanged', 'resource', 'sameAs'], 'clinic'],
       ]);
       expect(JSON.stringify(first!.extensions?.['warnings'])).toContain('COUNT_CAPPED');
