@@ -127,7 +127,7 @@ describe('PostgreSQL', () => {
     try {
       expect(await roundTrip(db)).toBe(1);
       const rows = await pgQuery<{ tablename: string }>('select tablename from pg_tables where schemaname = $1 order by tablename', [schema]);
-      expect(rows.map((r) => r.tablename)).toEqual(['audit_event', 'change_capture_state', 'change_event', 'change_log_state', 'kysely_migration', 'kysely_migration_lock']);
+      expect(rows.map((r) => r.tablename)).toEqual(['audit_event', 'capture_lock', 'change_capture_state', 'change_event', 'change_log_state', 'hook_replay', 'kysely_migration', 'kysely_migration_lock']);
     } finally {
       await db.close();
     }
