@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 import { planBatch } from './batch-access.ts';
 import { batchChanges } from './batch-changes.ts';
-import { changeOf, recordChanges } from './record-change.ts';
+import { changeOfWrite, recordChanges } from './record-change.ts';
 import { accessTo } from './restriction.ts';
 import { narrowCriteria, requireExisting, requirePatchable, requireWritable } from './write-access.ts';
 import { shown } from '../errors/shown.ts';
@@ -81,30 +81,10 @@ export async function forwardWrite(ctx: FhirContext, write: ForwardedWrite): Pro
   const written = body?.resourceType === write.resourceType ? body : write.resource !== undefined ? (write.resource as FhirResource) : { resourceType: write.resourceType, ...(write.id !== undefined ? { id: write.id } : {}) };
   if (response.status < 400) {
     ctx.trail.record(write.method === 'POST' ? 'C' : write.method === 'DELETE' ? 'D' : 'U', [written], source.id);
-    await recordChanges(ctx, undefined, [await writtenChange(ctx, write, source, response.status, body, answer.location)].filter((c) => c !== undefined));
+    const change = await changeOfWrite(ctx, { sourceId: source.id, method: write.method, status: response.status, resourceType: write.resourceType, id: write.id, body, location: answer.location });
+    await recordChanges(ctx, undefined, change === undefined ? [] : [change]);
   }
   return answer;
-}
-
-/**
- * The change a confirmed REST write made, for the change log: a create (201), an update (200 to PUT/PATCH), a delete.
- * A create or update answered without the resource (`Prefer: return=minimal`) is read back by the id its Location
- * names; a conditional delete names no id and is left to upstream notifications.
- */
-async function writtenChange(ctx: FhirContext, write: ForwardedWrite, source: Source, status: number, body: FhirResource | undefined, location: string | undefined) {
-  const { method, resourceType } = write;
-  if (method === 'POST' && status !== 201) return undefined; // 200: a conditional create that matched, nothing written
-  const action = method === 'DELETE' ? 'delete' : status === 201 ? 'create' : 'update';
-  if (action === 'delete') return write.id === undefined ? undefined : changeOf('delete', source.id, { resourceType, id: write.id });
-  if (body?.resourceType === resourceType) return changeOf(action, source.id, body);
-  const id = write.id ?? (location === undefined ? undefined : new RegExp(`${resourceType}/([A-Za-z0-9\\-.]{1,64})`).exec(location)?.[1]);
-  if (id === undefined) return undefined;
-  try {
-    ctx.loaders.resource.clear(resourceKey(source.id, resourceType, id));
-    return changeOf(action, source.id, await ctx.loaders.resource.load(resourceKey(source.id, resourceType, id)));
-  } catch {
-    return undefined;
-  }
 }
 
 /** A batch or transaction Bundle, whole to one source (source-choice.ts batchTarget). */
